@@ -1,0 +1,16 @@
+/**
+ * Compute backends and the tensor ops that work around their quirks.
+ *
+ * @example Pick the backend a user asked for
+ * ```ts
+ * import assert from "node:assert";
+ * import { useBackend } from "@dimo/dimo";
+ * const info = await useBackend("cpu");
+ * assert.equal(info.name, "cpu");
+ * ```
+ *
+ * @module
+ */
+export * from "./select.ts";
+export * from "./ops.ts";
+export * as tf from "./tf.ts";

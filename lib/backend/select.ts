@@ -1,0 +1,174 @@
+/**
+ * Picks and initialises the tfjs compute backend: `webgpu`, `wasm`, `cpu`, or `tensorflow`
+ * (tfjs-node-gpu, only when asked and installed), with `auto` choosing WebGPU on real GPU
+ * hardware and wasm otherwise.
+ *
+ * @module
+ */
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-backend-wasm";
+import "@tensorflow/tfjs-backend-webgpu";
+import * as tf from "./tf.ts";
+import { checkOneOf } from "../validate/mod.ts";
+
+/** The backends dimo knows. `auto` resolves to `webgpu` or `wasm`. */
+export const BACKEND_NAMES = ["auto", "webgpu", "wasm", "cpu", "tensorflow"] as const;
+
+/** A backend name accepted by {@linkcode useBackend}. */
+export type BackendName = typeof BACKEND_NAMES[number];
+
+/** What {@linkcode useBackend} initialised, for logs and results. */
+export interface BackendInfo {
+  /** The active tfjs backend (`webgpu`, `wasm`, `cpu`, `tensorflow`). */
+  readonly name: string;
+  /** The device behind it, in words ("NVIDIA H100 …", "wasm SIMD, 1 thread", "JavaScript"). */
+  readonly adapter: string;
+}
+
+/** Facts about the WebGPU adapter Deno offers, or why there is none. */
+export interface WebGpuProbe {
+  /** The adapter's description, or the reason none is usable. */
+  readonly description: string;
+  /** Whether the adapter is real hardware (not llvmpipe, lavapipe, SwiftShader, …). */
+  readonly hardware: boolean;
+  /** Whether an adapter exists at all. */
+  readonly available: boolean;
+}
+
+const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|softpipe|swiftshader|software|basic render/i;
+
+/**
+ * Asks Deno for its WebGPU adapter and tells whether it is real hardware.
+ *
+ * @returns A {@linkcode WebGpuProbe}; never throws.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { probeWebGpu } from "@dimo/dimo";
+ * const probe = await probeWebGpu();
+ * assert.equal(typeof probe.hardware, "boolean");
+ * ```
+ */
+export async function probeWebGpu(): Promise<WebGpuProbe> {
+  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+  if (!gpu) return { description: "no navigator.gpu in this runtime", hardware: false, available: false };
+  const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" }).catch(() => null);
+  if (!adapter) return { description: "no WebGPU adapter", hardware: false, available: false };
+  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  const description = [info.description, info.vendor && `vendor ${info.vendor}`, info.architecture]
+    .filter((s) => s).join(", ") || "unnamed adapter";
+  const hardware = info.isFallbackAdapter !== true && !SOFTWARE_ADAPTER.test(description);
+  return { description, hardware, available: true };
+}
+
+async function initTensorflow(): Promise<BackendInfo> {
+  // A variable specifier keeps the package out of the module graph: it is loaded only here.
+  const specifier = "@tensorflow/tfjs-node-gpu";
+  try {
+    await import(specifier);
+  } catch (cause) {
+    throw new Error(
+      `Cannot use backend 'tensorflow': ${specifier} is not installed or its native library is missing. ` +
+        `It needs network access to download libtensorflow at install time: map "${specifier}" to ` +
+        `"npm:${specifier}@4.22.0" in deno.json imports and run \`deno install --allow-scripts\`, ` +
+        `or choose --backend webgpu|wasm|cpu`,
+      { cause },
+    );
+  }
+  await setOrThrow("tensorflow");
+  return { name: "tensorflow", adapter: "libtensorflow (tfjs-node-gpu)" };
+}
+
+async function setOrThrow(name: string): Promise<void> {
+  const ok = await tf.setBackend(name).catch(() => false);
+  if (!ok || tf.getBackend() !== name) {
+    throw new Error(`Cannot use backend '${name}': tfjs failed to initialise it`);
+  }
+  await tf.ready();
+}
+
+/**
+ * Initialises a backend and makes it the active one.
+ *
+ * `auto` takes `webgpu` only when Deno's adapter is real hardware, never a software fallback
+ * (llvmpipe, lavapipe), and `wasm` otherwise. An explicit `webgpu` on a software adapter is
+ * honoured but says so in `adapter`.
+ *
+ * @param name A {@linkcode BackendName}.
+ * @returns The {@linkcode BackendInfo} to log with results.
+ * @throws {RangeError} If the name is unknown.
+ * @throws {Error} If the backend cannot start (no WebGPU adapter, tfjs-node-gpu not installed).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { tf, useBackend } from "@dimo/dimo";
+ * const info = await useBackend("cpu");
+ * assert.equal(info.name, "cpu");
+ * assert.equal(tf.getBackend(), "cpu");
+ * ```
+ */
+export async function useBackend(name: string = "auto"): Promise<BackendInfo> {
+  checkOneOf("choose a backend", "backend", name, BACKEND_NAMES);
+  switch (name) {
+    case "auto": {
+      const probe = await probeWebGpu();
+      return useBackend(probe.hardware ? "webgpu" : "wasm");
+    }
+    case "webgpu": {
+      const probe = await probeWebGpu();
+      if (!probe.available) throw new Error(`Cannot use backend 'webgpu': ${probe.description}`);
+      await setOrThrow("webgpu");
+      const adapter = probe.hardware ? probe.description : `${probe.description} (software adapter)`;
+      return { name, adapter };
+    }
+    case "wasm": {
+      await setOrThrow("wasm");
+      const simd = tf.env().getBool("WASM_HAS_SIMD_SUPPORT") ? "SIMD" : "no SIMD";
+      // tfjs turns wasm threads off whenever it detects Node, which Deno emulates.
+      const threads = tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT") ? "threads" : "1 thread";
+      return { name, adapter: `wasm ${simd}, ${threads}` };
+    }
+    case "cpu":
+      await setOrThrow("cpu");
+      // The cpu backend advertises tfjs-node on first use when it sees Node; dimo chose cpu on purpose.
+      Object.assign(tf.backend(), { firstUse: false });
+      return { name, adapter: "JavaScript (tfjs-backend-cpu)" };
+    case "tensorflow":
+      return await initTensorflow();
+    default: {
+      const never: never = name;
+      throw new RangeError(`Unknown backend ${never}`);
+    }
+  }
+}
+
+/**
+ * The backend a program should use: the `--backend` value when given, else `DIMO_BACKEND`,
+ * else `auto`.
+ *
+ * @param flag The value of a `--backend` flag, if any.
+ * @returns The chosen name, checked.
+ * @throws {RangeError} If the chosen name is unknown.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { chooseBackendName } from "@dimo/dimo";
+ * assert.equal(chooseBackendName("wasm"), "wasm");
+ * ```
+ */
+export function chooseBackendName(flag?: string): BackendName {
+  let fromEnv: string | undefined;
+  if (flag === undefined) {
+    try {
+      fromEnv = Deno.env.get("DIMO_BACKEND");
+    } catch {
+      fromEnv = undefined; // no env permission: DIMO_BACKEND cannot be read, `auto` applies
+    }
+  }
+  const name = flag ?? fromEnv ?? "auto";
+  checkOneOf("choose a backend", flag !== undefined ? "--backend" : "DIMO_BACKEND", name, BACKEND_NAMES);
+  return name;
+}

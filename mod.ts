@@ -1,0 +1,18 @@
+/**
+ * dimo: Di[M]O — distilling a multi-step masked diffusion model (MDM) into a one-step
+ * generator — in TypeScript on TensorFlow.js.
+ *
+ * @example Seeded randomness and a backend
+ * ```ts
+ * import assert from "node:assert";
+ * import { createRng, useBackend } from "@dimo/dimo";
+ * await useBackend("cpu");
+ * assert.equal(createRng(1).next(), createRng(1).next());
+ * ```
+ *
+ * @module
+ */
+export * from "./lib/validate/mod.ts";
+export * from "./lib/rng/mod.ts";
+export * from "./lib/backend/mod.ts";
+export * from "./lib/models/denoiser.ts";
