@@ -16,3 +16,6 @@ export * from "./lib/validate/mod.ts";
 export * from "./lib/rng/mod.ts";
 export * from "./lib/backend/mod.ts";
 export * from "./lib/models/denoiser.ts";
+export * from "./lib/masking/mod.ts";
+export * from "./lib/init/mod.ts";
+export * from "./lib/mdm/mod.ts";

@@ -13,4 +13,5 @@
  */
 export * from "./select.ts";
 export * from "./ops.ts";
+export * from "./check.ts";
 export * as tf from "./tf.ts";

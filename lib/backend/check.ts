@@ -1,0 +1,36 @@
+/**
+ * Checks on tensor values (as opposed to shapes): they read a tensor back, so call them at API
+ * boundaries, not in inner loops.
+ *
+ * @module
+ */
+import * as tf from "./tf.ts";
+import { errorMessage } from "../validate/mod.ts";
+
+/**
+ * Throws a `RangeError` unless every id in `ids` lies in `[0, high)`, naming the first offending
+ * value. Reads two numbers back from the backend.
+ *
+ * @param action What the caller is doing, for the message.
+ * @param field The argument's name.
+ * @param ids Token or class ids, int32, any shape.
+ * @param high One past the largest allowed id.
+ * @throws {RangeError} If an id is negative or ≥ `high`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { checkIds, tf, useBackend } from "@dimo/dimo";
+ * await useBackend("cpu");
+ * checkIds("embed", "tokens", tf.tensor1d([0, 4], "int32"), 5);
+ * assert.throws(() => checkIds("embed", "tokens", tf.tensor1d([0, 5], "int32"), 5), RangeError);
+ * ```
+ */
+export function checkIds(action: string, field: string, ids: tf.Tensor, high: number): void {
+  if (ids.size === 0) return;
+  const [low, top] = tf.tidy(() => tf.stack([tf.min(ids), tf.max(ids)]).dataSync());
+  if (low < 0 || top >= high) {
+    const bad = low < 0 ? low : top;
+    throw new RangeError(errorMessage(action, field, `ids in [0, ${high - 1}]`, bad));
+  }
+}
