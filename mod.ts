@@ -19,3 +19,4 @@ export * from "./lib/models/denoiser.ts";
 export * from "./lib/masking/mod.ts";
 export * from "./lib/init/mod.ts";
 export * from "./lib/mdm/mod.ts";
+export * from "./lib/optim/mod.ts";

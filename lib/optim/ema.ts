@@ -1,0 +1,94 @@
+/**
+ * Exponential moving average of model weights, the weights Di[M]O evaluates.
+ *
+ * @module
+ */
+import * as tf from "../backend/tf.ts";
+import { checkInRange } from "../validate/mod.ts";
+
+/**
+ * An EMA of a list of variables with the official warm-up: at update t (from 0) the decay is
+ * min(`decay`, (1 + t)/(10 + t)), so early averages are not dominated by the initial weights.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { Ema, tf, useBackend } from "@dimo/dimo";
+ * await useBackend("cpu");
+ * const w = tf.variable(tf.scalar(0));
+ * const ema = new Ema([w], 0.9999);
+ * w.assign(tf.scalar(1));
+ * ema.update(); // decay min(0.9999, 1/10) = 0.1
+ * assert.ok(Math.abs(ema.shadow[0].dataSync()[0] - 0.9) < 1e-6);
+ * ema.dispose();
+ * ```
+ */
+export class Ema {
+  /** The averaged copies, in the order of the tracked variables. */
+  readonly shadow: tf.Variable[];
+  readonly #variables: readonly tf.Variable[];
+  readonly #decay: number;
+  #updates = 0;
+
+  /**
+   * @param variables The variables to track; the average starts at their current values.
+   * @param decay The largest decay. @default {0.9999}
+   * @throws {RangeError} If `decay` is outside [0, 1].
+   */
+  constructor(variables: readonly tf.Variable[], decay = 0.9999) {
+    checkInRange("create an EMA", "decay", decay, 0, 1);
+    this.#variables = variables;
+    this.#decay = decay;
+    this.shadow = variables.map((v) => tf.variable(v, false));
+  }
+
+  /** The number of updates applied. */
+  get updates(): number {
+    return this.#updates;
+  }
+
+  /** The decay the next update uses. */
+  get currentDecay(): number {
+    return Math.min(this.#decay, (1 + this.#updates) / (10 + this.#updates));
+  }
+
+  /** Moves each average towards its variable: s ← d·s + (1 − d)·w. */
+  update(): void {
+    const d = this.currentDecay;
+    this.#variables.forEach((v, i) =>
+      tf.tidy(() => this.shadow[i].assign(tf.add(tf.mul(this.shadow[i], d), tf.mul(v, 1 - d))))
+    );
+    this.#updates++;
+  }
+
+  /**
+   * Restores averages and the update count (from a checkpoint).
+   *
+   * @param shadow One tensor per tracked variable.
+   * @param updates The number of updates already applied.
+   * @throws {TypeError} If the count or a shape does not match.
+   */
+  restore(shadow: readonly tf.Tensor[], updates: number): void {
+    if (shadow.length !== this.shadow.length) {
+      throw new TypeError(
+        `Cannot restore the EMA as 'shadow' must hold ${this.shadow.length} tensors: current value is ${shadow.length}`,
+      );
+    }
+    shadow.forEach((t, i) => {
+      if (!tf.util.arraysEqual(t.shape, this.shadow[i].shape)) {
+        throw new TypeError(
+          `Cannot restore the EMA as 'shadow[${i}]' must have shape [${
+            this.shadow[i].shape
+          }]: current value is [${t.shape}]`,
+        );
+      }
+    });
+    shadow.forEach((t, i) => this.shadow[i].assign(t));
+    this.#updates = updates;
+  }
+
+  /** Frees the averages. */
+  dispose(): void {
+    tf.dispose(this.shadow);
+  }
+}

@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { tf } from "../backend/mod.ts";
+import { useTestBackend, withoutLeaks } from "../backend/testing.ts";
+import { Adam, Ema } from "./mod.ts";
+
+await useTestBackend();
+
+const quadratic = (w: tf.Variable, target: tf.Tensor) => () =>
+  tf.sum(tf.square(tf.sub(w, target))) as tf.Scalar;
+
+Deno.test("Adam.step() matches a float64 reference of PyTorch's Adam", async () => {
+  await withoutLeaks(async () => {
+    const start = [0.5, -1, 2], goal = [1, 2, 3];
+    const target = tf.tensor1d(goal);
+    const w = tf.tidy(() => tf.variable(tf.tensor1d(start)));
+    const [lr, b1, b2, eps] = [0.01, 0.9, 0.999, 1e-8];
+    const adam = new Adam([w], { lr, beta1: b1, beta2: b2, eps });
+    const x = [...start], m = [0, 0, 0], v = [0, 0, 0];
+    for (let t = 1; t <= 5; t++) {
+      adam.step(quadratic(w, target));
+      x.forEach((xi, i) => {
+        const g = 2 * (xi - goal[i]);
+        m[i] = b1 * m[i] + (1 - b1) * g;
+        v[i] = b2 * v[i] + (1 - b2) * g * g;
+        x[i] = xi - (lr / (1 - b1 ** t)) * m[i] / (Math.sqrt(v[i]) / Math.sqrt(1 - b2 ** t) + eps);
+      });
+    }
+    const ours = Array.from(await w.data());
+    ours.forEach((xi, i) => assert.ok(Math.abs(xi - x[i]) < 1e-6, `${xi} vs ${x[i]}`));
+    adam.dispose();
+    tf.dispose([target, w]);
+  });
+});
+
+Deno.test("Adam warms the learning rate up linearly and clips the global norm", async () => {
+  await withoutLeaks(async () => {
+    const w = tf.tidy(() => tf.variable(tf.tensor1d([0, 0])));
+    const target = tf.tensor1d([30, 40]); // gradient 2·(w − target) has norm 100
+    const adam = new Adam([w], { lr: 1, warmupSteps: 4, clipNorm: 1 });
+    const lrs = [];
+    for (let i = 0; i < 5; i++) {
+      const report = adam.step(quadratic(w, target));
+      lrs.push(report.lr);
+      if (i === 0) assert.ok(Math.abs(report.gradNorm - 100) < 1e-3);
+    }
+    assert.deepEqual(lrs, [0.25, 0.5, 0.75, 1, 1]);
+    // Clipping scales the gradient, which Adam's normalisation cancels: the first step moves each
+    // coordinate by lr·sign(g) all the same.
+    assert.equal(adam.iteration, 5);
+    adam.dispose();
+    tf.dispose([w, target]);
+  });
+});
+
+Deno.test("Adam state round-trips: a restored optimiser continues identically", async () => {
+  await withoutLeaks(async () => {
+    const target = tf.tensor1d([1, -1]);
+    const w = tf.tidy(() => tf.variable(tf.tensor1d([0, 0])));
+    const adam = new Adam([w], { lr: 0.1, warmupSteps: 3 });
+    for (let i = 0; i < 3; i++) adam.step(quadratic(w, target));
+    const state = adam.getState();
+    const copy = tf.variable(w);
+    const resumed = new Adam([copy], { lr: 0.1, warmupSteps: 3 });
+    resumed.setState(state);
+    for (let i = 0; i < 2; i++) {
+      adam.step(quadratic(w, target));
+      resumed.step(quadratic(copy, target));
+    }
+    assert.deepEqual(Array.from(await copy.data()), Array.from(await w.data()));
+    assert.throws(() => resumed.setState({ step: state.step }), /'m.0' must have shape \[2\]/);
+    tf.dispose([target, w, copy, ...Object.values(state)]);
+    adam.dispose();
+    resumed.dispose();
+  });
+});
+
+Deno.test("Adam refuses a non-finite gradient and leaves the weights unchanged", async () => {
+  await withoutLeaks(async () => {
+    const w = tf.tidy(() => tf.variable(tf.tensor1d([1, 2])));
+    const adam = new Adam([w], { lr: 0.1 });
+    assert.throws(
+      () => adam.step(() => tf.sum(tf.log(tf.sub(w, 1))) as tf.Scalar),
+      /gradient norm is (Infinity|NaN)/,
+    );
+    assert.deepEqual(Array.from(await w.data()), [1, 2]);
+    assert.throws(() => new Adam([w], { lr: -1 }), /'lr'/);
+    adam.dispose();
+    w.dispose();
+  });
+});
+
+Deno.test("Ema follows s ← d·s + (1 − d)·w with the (1 + t)/(10 + t) warm-up", async () => {
+  await withoutLeaks(async () => {
+    const w = tf.tidy(() => tf.variable(tf.scalar(0)));
+    const ema = new Ema([w], 0.5);
+    let expected = 0;
+    for (let t = 0; t < 12; t++) {
+      tf.tidy(() => w.assign(tf.scalar(t + 1)));
+      const d = Math.min(0.5, (1 + t) / (10 + t));
+      assert.equal(ema.currentDecay, d);
+      ema.update();
+      expected = d * expected + (1 - d) * (t + 1);
+    }
+    assert.ok(Math.abs(ema.shadow[0].dataSync()[0] - expected) < 1e-4);
+    ema.dispose();
+    w.dispose();
+  });
+});
