@@ -20,3 +20,5 @@ export * from "./lib/masking/mod.ts";
 export * from "./lib/init/mod.ts";
 export * from "./lib/mdm/mod.ts";
 export * from "./lib/optim/mod.ts";
+export * from "./lib/data/mod.ts";
+export * from "./lib/eval/mod.ts";
