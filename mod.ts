@@ -22,3 +22,6 @@ export * from "./lib/mdm/mod.ts";
 export * from "./lib/optim/mod.ts";
 export * from "./lib/data/mod.ts";
 export * from "./lib/eval/mod.ts";
+export * from "./lib/divergence/mod.ts";
+export * from "./lib/distill/mod.ts";
+export * from "./lib/io/mod.ts";

@@ -97,6 +97,8 @@ export class Adam {
   #step = 0;
 
   /**
+   * Creates zeroed moments for each variable.
+   *
    * @param variables The trainable variables this optimiser updates.
    * @param config Hyperparameters; missing ones take {@linkcode DEFAULT_ADAM}'s.
    */

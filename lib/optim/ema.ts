@@ -31,6 +31,8 @@ export class Ema {
   #updates = 0;
 
   /**
+   * Starts tracking the variables.
+   *
    * @param variables The variables to track; the average starts at their current values.
    * @param decay The largest decay. @default {0.9999}
    * @throws {RangeError} If `decay` is outside [0, 1].

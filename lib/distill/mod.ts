@@ -1,0 +1,34 @@
+/**
+ * Di[M]O distillation: training the one-step student (the paper's generator θ) from the teacher φ
+ * with the aux model ψ (the method brief §3).
+ *
+ * Names in code, the paper's symbols, and the step of one iteration where each appears:
+ *
+ * | code | paper | step |
+ * |---|---|---|
+ * | `teacher`, `student`, `aux` | φ, θ (generator), ψ | — |
+ * | `xInit` | x_init | 1: partially masked random tokens, the student's input |
+ * | `zTheta` | z_θ(x_init) | 2: student logits, float32 `[B, L, V]` |
+ * | `xTheta` | x_θ ~ softmax(z_θ) | 3: the student's sample |
+ * | `xt`, `masked` | x̃_t, M | 4: x_θ re-masked with ratio r_t = γ(u) |
+ * | `zPhi`, `zPsi` | z_φ(x̃_t), z_ψ(x̃_t) | 5: teacher (guided) and aux logits |
+ * | `g` | ∇_{z_ψ} D(p_φ ‖ p_ψ) | 6: divergence gradient, zeroed outside M ({@linkcode maskGradient}) |
+ * | `surrogateLoss` | L(θ) = Σ sg(g)·z_θ / B | 7: the student's loss ({@linkcode surrogateLoss}) |
+ *
+ * @example Inject a divergence gradient into the student's logits
+ * ```ts
+ * import assert from "node:assert";
+ * import { createDivergence, surrogateLoss, tf, useBackend } from "@dimo/dimo";
+ * await useBackend("cpu");
+ * const zPsi = tf.tensor3d([[[0, 0], [1, 0]]]);
+ * const zPhi = tf.tensor3d([[[2, 0], [1, 0]]]);
+ * const g = createDivergence({ kind: "fkl" }).gradLogits(zPsi, zPhi);
+ * const masked = tf.tensor2d([[true, true]], [1, 2], "bool");
+ * const zTheta = tf.zeros([1, 2, 2]);
+ * const grad = tf.grad((z: tf.Tensor) => surrogateLoss(z, g, { masked }))(zTheta);
+ * assert.deepEqual(await grad.data(), await g.data());
+ * ```
+ *
+ * @module
+ */
+export * from "./surrogate.ts";
