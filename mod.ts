@@ -25,3 +25,5 @@ export * from "./lib/eval/mod.ts";
 export * from "./lib/divergence/mod.ts";
 export * from "./lib/distill/mod.ts";
 export * from "./lib/io/mod.ts";
+export * from "./lib/models/mod.ts";
+export * from "./lib/sampling/mod.ts";

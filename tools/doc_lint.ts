@@ -1,9 +1,11 @@
 /**
- * `deno doc --lint mod.ts`, minus one known false positive: Deno 2.9 reports every tfjs-core type
- * in a public signature (`Tensor2D`, `Scalar`, …) as a "private type", because types from npm
- * packages are never roots of the documentation graph (denoland/deno#27364). Those diagnostics
- * are dropped when the type is one of tfjs-core's public tensor types; every other diagnostic,
- * including a private-type-ref to any of dimo's own types, fails the check.
+ * `deno doc --lint mod.ts`, minus diagnostics about tfjs-core itself. dimo re-exports tfjs-core
+ * as `tf` (so users compute with the instance whose gradients dimo registers), which makes the
+ * linter walk tfjs-core's own declarations: their missing JSDoc is dropped when the location is
+ * inside the tfjs-core package. Deno 2.9 also reports tfjs types in public signatures
+ * (`Tensor2D`, `Scalar`, …) as "private types", because types from npm packages are never roots of
+ * the documentation graph (denoland/deno#27364); those are dropped for tfjs-core's public tensor
+ * types. Every other diagnostic, including any about dimo's own code, fails the check.
  *
  * @module
  */
@@ -29,6 +31,7 @@ const { stdout, stderr } = await new Deno.Command("deno", {
 const text = new TextDecoder().decode(stderr) + new TextDecoder().decode(stdout);
 const diagnostics = text.split(/\n(?=error\[)/).filter((d) => d.startsWith("error["));
 const kept = diagnostics.filter((d) => {
+  if (/-->[^\n]*node_modules\/[^\n]*@tensorflow[+/]tfjs-core/.test(d)) return false;
   const match = d.match(/^error\[private-type-ref\]: public type '.*' references private type '(\w+)'/);
   return !(match && TFJS_PUBLIC_TYPES.has(match[1]));
 });
@@ -36,6 +39,6 @@ for (const d of kept) console.error(d.trimEnd() + "\n");
 console.log(
   `deno doc --lint: ${kept.length} error(s); ${
     diagnostics.length - kept.length
-  } tfjs type reference(s) ignored`,
+  } diagnostic(s) about tfjs-core ignored`,
 );
 if (kept.length > 0) Deno.exit(1);
