@@ -14,6 +14,30 @@
  * | `zPhi`, `zPsi` | z_φ(x̃_t), z_ψ(x̃_t) | 5: teacher (guided) and aux logits |
  * | `g` | ∇_{z_ψ} D(p_φ ‖ p_ψ) | 6: divergence gradient, zeroed outside M ({@linkcode maskGradient}) |
  * | `surrogateLoss` | L(θ) = Σ sg(g)·z_θ / B | 7: the student's loss ({@linkcode surrogateLoss}) |
+ * | `auxLoss` | CE(z_ψ(x̃_t'), x_θ') on M' | 8: the aux model's loss on a fresh batch |
+ * | `studentEma` | EMA of θ | 9: the weights that are evaluated ({@linkcode DistillState.emaStudent}) |
+ *
+ * {@linkcode resolveDistillConfig} fixes a run's settings (the official MaskGIT ones by default),
+ * {@linkcode createDistillState} copies the teacher into student and aux, and
+ * {@linkcode distillStep} runs one iteration and returns a {@linkcode StepReport}.
+ *
+ * @example Distil a tiny teacher for a few iterations and take the EMA student
+ * ```ts
+ * import assert from "node:assert";
+ * import { createDistillState, createRng, distillStep, resolveDistillConfig, resolveTransformerConfig, Transformer, useBackend } from "@dimo/dimo";
+ * await useBackend("cpu");
+ * const teacher = new Transformer(
+ *   resolveTransformerConfig({ codebookSize: 4, numClasses: 2, seqLen: 4, width: 8, heads: 2, layers: 1 }),
+ *   { rng: createRng(0) },
+ * );
+ * const state = createDistillState(teacher, resolveDistillConfig({ batch: 4 }), 3407);
+ * const reports = [1, 2, 3].map(() => distillStep(state));
+ * assert.ok(reports.every((r) => r.studentUpdated && r.nonFinite === 0));
+ * const student = state.emaStudent(); // the model to evaluate, without dropout
+ * student.dispose();
+ * state.dispose();
+ * teacher.dispose();
+ * ```
  *
  * @example Inject a divergence gradient into the student's logits
  * ```ts
@@ -32,3 +56,7 @@
  * @module
  */
 export * from "./surrogate.ts";
+export * from "./config.ts";
+export * from "./state.ts";
+export * from "./step.ts";
+export * from "./checkpoint.ts";

@@ -24,3 +24,4 @@ export * from "./safetensors_decode.ts";
 export * from "./safetensors_tf.ts";
 export * from "./safetensors_file.ts";
 export * from "./atomic.ts";
+export * from "./json.ts";

@@ -17,3 +17,4 @@
  * @module
  */
 export * from "./loss.ts";
+export * from "./train.ts";

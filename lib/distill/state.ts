@@ -1,0 +1,304 @@
+/**
+ * Everything a distillation run carries from one iteration to the next: the three networks, the
+ * student's EMA, both optimisers, the random streams and the iteration counter — and its
+ * checkpoint form, a flat record of named tensors plus a small JSON.
+ *
+ * @module
+ */
+import * as tf from "../backend/tf.ts";
+import { createRng, restoreRng, type Rng, type RngState } from "../rng/mod.ts";
+import { Transformer } from "../models/transformer.ts";
+import { Adam } from "../optim/adam.ts";
+import { Ema } from "../optim/ema.ts";
+import { createDivergence } from "../divergence/registry.ts";
+import type { Divergence } from "../divergence/types.ts";
+import { createMaskSchedule, type MaskSchedule } from "../masking/schedules.ts";
+import { checkInteger, errorMessage } from "../validate/mod.ts";
+import type { DistillConfig } from "./config.ts";
+
+/**
+ * The parameters Di[M]O keeps at the teacher's values in the student and the aux model
+ * (`fix_emb_layer`): with MaskGIT's tied head, freezing `tok_emb` freezes the output projection
+ * too; an untied head is frozen whole, like Meissonic's `mlm_layer`.
+ */
+const FROZEN_PARAMETERS = ["tok_emb", "pos_emb", "head"] as const;
+
+/** The random streams of a run: one per half of an iteration, so that one does not shift the other. */
+export interface DistillRngs {
+  /** Draws of the student step: `xInit`, labels, noise, x_θ, masks and dropout. */
+  readonly student: Rng;
+  /** Draws of the aux step, on its fresh batch. */
+  readonly aux: Rng;
+}
+
+/** The JSON half of a checkpoint: the counters and random streams (see {@linkcode DistillState.stateJson}). */
+export interface DistillStateJson {
+  /** Iterations completed. */
+  readonly iteration: number;
+  /** Updates the student's EMA has applied. */
+  readonly emaUpdates: number;
+  /** The state of each random stream. */
+  readonly rng: { readonly student: RngState; readonly aux: RngState };
+}
+
+/** What {@linkcode restoreDistillState} resumes from. */
+export interface SavedDistillState {
+  /** The run's configuration, as resolved by {@linkcode resolveDistillConfig}. */
+  readonly config: DistillConfig;
+  /** Named tensors from {@linkcode DistillState.stateTensors}. */
+  readonly tensors: Readonly<Record<string, tf.Tensor>>;
+  /** Counters and random streams from {@linkcode DistillState.stateJson}. */
+  readonly json: DistillStateJson;
+}
+
+/**
+ * The state of a distillation run. The teacher φ is borrowed (it stays the caller's and is never
+ * updated); the student θ (the paper's generator) and the aux model ψ start as copies of it and,
+ * with the EMA and both optimisers, belong to this object: call {@linkcode DistillState.dispose}.
+ */
+export class DistillState {
+  /** The resolved configuration. */
+  readonly config: DistillConfig;
+  /** φ: the frozen teacher, only ever evaluated. */
+  readonly teacher: Transformer;
+  /** θ: the one-step student. */
+  readonly student: Transformer;
+  /** ψ: the aux model, which learns the distribution of the student's samples. */
+  readonly aux: Transformer;
+  /** The EMA of the student's trainable weights; {@linkcode DistillState.emaStudent} builds a model from it. */
+  readonly studentEma: Ema;
+  /** Adam over the student's trainable weights. */
+  readonly studentAdam: Adam;
+  /** Adam over the aux model's trainable weights. */
+  readonly auxAdam: Adam;
+  /** The random streams; {@linkcode DistillState.load} replaces them. */
+  rng: DistillRngs;
+  /** The divergence of {@linkcode DistillConfig.divergence}. */
+  readonly divergence: Divergence;
+  /** The mask schedule of {@linkcode DistillConfig.schedule}. */
+  readonly schedule: MaskSchedule;
+  /** Iterations completed; `distillStep` advances it. */
+  iteration = 0;
+  /** The names of the student's trainable weights, in the order of the EMA and the optimiser. */
+  readonly #studentTrainable: readonly string[];
+
+  /**
+   * Builds the networks and optimisers; use {@linkcode createDistillState} or
+   * {@linkcode restoreDistillState} rather than calling it directly.
+   *
+   * @param teacher The teacher, borrowed.
+   * @param config A resolved configuration.
+   * @param rng The random streams.
+   */
+  constructor(teacher: Transformer, config: DistillConfig, rng: DistillRngs) {
+    this.config = config;
+    this.teacher = teacher;
+    this.rng = rng;
+    this.divergence = createDivergence(config.divergence);
+    this.schedule = createMaskSchedule(config.schedule);
+    this.student = copyOfTeacher(teacher, config.freezeEmbeddings);
+    this.aux = copyOfTeacher(teacher, config.freezeEmbeddings);
+    this.#studentTrainable = trainableNames(this.student);
+    this.studentEma = new Ema(this.student.trainableVariables(), config.emaDecay);
+    this.studentAdam = new Adam(this.student.trainableVariables(), config.studentAdam);
+    this.auxAdam = new Adam(this.aux.trainableVariables(), config.auxAdam);
+  }
+
+  /**
+   * A model with the student's EMA weights (its frozen weights are the student's own): the model
+   * Di[M]O evaluates. Apply it without `training` (no dropout).
+   *
+   * @returns A new {@linkcode Transformer}; the caller disposes it.
+   */
+  emaStudent(): Transformer {
+    const weights = { ...this.student.namedWeights(), ...this.#shadowByName() };
+    return new Transformer(this.student.config, { weights });
+  }
+
+  /** The EMA's averages keyed by the names of the weights they track. */
+  #shadowByName(): Record<string, tf.Variable> {
+    return Object.fromEntries(this.#studentTrainable.map((name, i) => [name, this.studentEma.shadow[i]]));
+  }
+
+  /**
+   * The tensor half of a checkpoint: `student.<name>` and `aux.<name>` for every weight,
+   * `studentEma.<name>` for every averaged weight, and `studentAdam.<key>` / `auxAdam.<key>` for
+   * the optimisers' moments and step counts. Together with {@linkcode DistillState.stateJson}
+   * and the config, it resumes the run exactly.
+   *
+   * @returns New tensors, owned by the caller.
+   */
+  stateTensors(): Record<string, tf.Tensor> {
+    return {
+      ...withPrefix("student", cloneAll(this.student.namedWeights())),
+      ...withPrefix("aux", cloneAll(this.aux.namedWeights())),
+      ...withPrefix("studentEma", cloneAll(this.#shadowByName())),
+      ...withPrefix("studentAdam", this.studentAdam.getState()),
+      ...withPrefix("auxAdam", this.auxAdam.getState()),
+    };
+  }
+
+  /**
+   * The JSON half of a checkpoint: iteration, EMA update count and the random streams' states.
+   *
+   * @returns Plain, JSON-safe data.
+   */
+  stateJson(): DistillStateJson {
+    return {
+      iteration: this.iteration,
+      emaUpdates: this.studentEma.updates,
+      rng: { student: this.rng.student.state(), aux: this.rng.aux.state() },
+    };
+  }
+
+  /**
+   * Loads a checkpoint into this state: weights, EMA, optimiser moments, counters and random
+   * streams. Names and counters are checked first; a shape mismatch found later can leave the
+   * state partly loaded, so discard it when this throws.
+   *
+   * @param tensors From {@linkcode DistillState.stateTensors}, for a run of the same config and
+   * teacher; they stay the caller's.
+   * @param json From {@linkcode DistillState.stateJson}, possibly through `JSON.parse`.
+   * @throws {TypeError} If a tensor is missing, unexpected or mis-shaped, or the random streams
+   * are malformed.
+   * @throws {RangeError} If a counter is not an integer ≥ 0.
+   */
+  load(tensors: Readonly<Record<string, tf.Tensor>>, json: DistillStateJson): void {
+    const action = "restore the distillation state";
+    checkInteger(action, "json.iteration", json.iteration, 0);
+    checkInteger(action, "json.emaUpdates", json.emaUpdates, 0);
+    const rng = { student: restoreRng(json.rng?.student), aux: restoreRng(json.rng?.aux) };
+    const groups = splitByPrefix(tensors, ["student", "aux", "studentEma", "studentAdam", "auxAdam"]);
+    const shadow: (tf.Tensor | undefined)[] = this.#studentTrainable.map((name) => groups.studentEma[name]);
+    const emaNames = Object.keys(groups.studentEma);
+    if (shadow.includes(undefined) || emaNames.length !== shadow.length) {
+      const rule = `the student's trainable weights [${this.#studentTrainable.join(", ")}]`;
+      throw new TypeError(errorMessage(action, "studentEma", rule, emaNames));
+    }
+    this.student.loadWeights(groups.student);
+    this.aux.loadWeights(groups.aux);
+    this.studentEma.restore(shadow as tf.Tensor[], json.emaUpdates);
+    this.studentAdam.setState(groups.studentAdam);
+    this.auxAdam.setState(groups.auxAdam);
+    this.iteration = json.iteration;
+    this.rng = rng;
+  }
+
+  /** Frees the student, the aux model, the EMA and the optimisers; the teacher stays the caller's. */
+  dispose(): void {
+    this.student.dispose();
+    this.aux.dispose();
+    this.studentEma.dispose();
+    this.studentAdam.dispose();
+    this.auxAdam.dispose();
+  }
+}
+
+/** A copy of the teacher to train, with the embeddings and head frozen when asked. */
+function copyOfTeacher(teacher: Transformer, freezeEmbeddings: boolean): Transformer {
+  const copy = teacher.clone();
+  if (freezeEmbeddings) copy.freeze(FROZEN_PARAMETERS);
+  return copy;
+}
+
+function withPrefix(prefix: string, tensors: Record<string, tf.Tensor>): Record<string, tf.Tensor> {
+  return Object.fromEntries(Object.entries(tensors).map(([name, t]) => [`${prefix}.${name}`, t]));
+}
+
+function cloneAll(tensors: Record<string, tf.Tensor>): Record<string, tf.Tensor> {
+  return Object.fromEntries(Object.entries(tensors).map(([name, t]) => [name, tf.clone(t)]));
+}
+
+/**
+ * Splits `student.tok_emb.weight`-style names into one record per prefix.
+ * @throws {TypeError} If a name has none of the prefixes.
+ */
+function splitByPrefix(
+  tensors: Readonly<Record<string, tf.Tensor>>,
+  prefixes: readonly string[],
+): Record<string, Record<string, tf.Tensor>> {
+  const groups: Record<string, Record<string, tf.Tensor>> = Object.fromEntries(prefixes.map((p) => [p, {}]));
+  for (const [key, tensor] of Object.entries(tensors)) {
+    const prefix = prefixes.find((p) => key.startsWith(`${p}.`));
+    if (prefix === undefined) {
+      throw new TypeError(
+        errorMessage("restore the distillation state", key, "a known tensor name", tensor.shape),
+      );
+    }
+    groups[prefix][key.slice(prefix.length + 1)] = tensor;
+  }
+  return groups;
+}
+
+function trainableNames(model: Transformer): string[] {
+  return Object.entries(model.namedWeights()).filter(([, v]) => v.trainable).map(([name]) => name);
+}
+
+/**
+ * Starts a distillation run: student and aux model copied from the teacher (embeddings and head
+ * frozen per the config), the EMA at the student's weights, fresh optimisers, iteration 0.
+ *
+ * @param teacher The trained teacher; borrowed, never updated, not disposed by the state.
+ * @param config A configuration from {@linkcode resolveDistillConfig}.
+ * @param seed The run's seed; the student and aux streams are its forks `"student"` and `"aux"`.
+ * @returns The new state; call `dispose()` when done.
+ * @throws {RangeError} If `seed` is not a safe integer.
+ *
+ * @example Start from a tiny teacher
+ * ```ts
+ * import assert from "node:assert";
+ * import { createDistillState, createRng, resolveDistillConfig, resolveTransformerConfig, Transformer, useBackend } from "@dimo/dimo";
+ * await useBackend("cpu");
+ * const teacher = new Transformer(
+ *   resolveTransformerConfig({ codebookSize: 4, numClasses: 2, seqLen: 4, width: 8, heads: 2, layers: 1 }),
+ *   { rng: createRng(0) },
+ * );
+ * const state = createDistillState(teacher, resolveDistillConfig({ batch: 2 }), 1);
+ * assert.equal(state.student.namedWeights()["tok_emb.weight"].trainable, false);
+ * assert.equal(state.iteration, 0);
+ * state.dispose();
+ * teacher.dispose();
+ * ```
+ */
+export function createDistillState(teacher: Transformer, config: DistillConfig, seed: number): DistillState {
+  const root = createRng(seed);
+  return new DistillState(teacher, config, { student: root.fork("student"), aux: root.fork("aux") });
+}
+
+/**
+ * Resumes a run from a checkpoint: the same weights, EMA, optimiser moments, random streams and
+ * iteration, so the next `distillStep` gives the numbers the saved run would have.
+ *
+ * @param teacher The teacher the saved run distilled; borrowed.
+ * @param saved The config, named tensors and JSON of a checkpoint; the tensors stay the caller's.
+ * @returns The restored state; call `dispose()` when done.
+ * @throws {TypeError} If a tensor is missing, unexpected or mis-shaped, or the JSON is malformed.
+ *
+ * @example Save and resume
+ * ```ts
+ * import assert from "node:assert";
+ * import { createDistillState, createRng, resolveDistillConfig, resolveTransformerConfig, restoreDistillState, tf, Transformer, useBackend } from "@dimo/dimo";
+ * await useBackend("cpu");
+ * const teacher = new Transformer(
+ *   resolveTransformerConfig({ codebookSize: 4, numClasses: 2, seqLen: 4, width: 8, heads: 2, layers: 1 }),
+ *   { rng: createRng(0) },
+ * );
+ * const config = resolveDistillConfig({ batch: 2 });
+ * const state = createDistillState(teacher, config, 1);
+ * const tensors = state.stateTensors();
+ * const resumed = restoreDistillState(teacher, { config, tensors, json: JSON.parse(JSON.stringify(state.stateJson())) });
+ * assert.equal(resumed.rng.aux.next(), state.rng.aux.next());
+ * tf.dispose(Object.values(tensors));
+ * [state, resumed, teacher].forEach((x) => x.dispose());
+ * ```
+ */
+export function restoreDistillState(teacher: Transformer, saved: SavedDistillState): DistillState {
+  const state = createDistillState(teacher, saved.config, 0);
+  try {
+    state.load(saved.tensors, saved.json);
+  } catch (error) {
+    state.dispose();
+    throw error;
+  }
+  return state;
+}

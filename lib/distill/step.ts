@@ -1,0 +1,218 @@
+/**
+ * One Di[M]O iteration (the method brief §3.9): a student step every k-th iteration, an aux step
+ * and an EMA update every iteration.
+ *
+ * @module
+ */
+import * as tf from "../backend/tf.ts";
+import { guidedLogits } from "../sampling/guidance.ts";
+import { maskedCrossEntropy } from "../mdm/loss.ts";
+import {
+  applyOptions,
+  checkLabels,
+  disposeBatch,
+  finiteCheck,
+  finiteRows,
+  keepRows,
+  sampleStudentBatch,
+  type StudentBatch,
+} from "./_batch.ts";
+import type { DistillState } from "./state.ts";
+import { maskGradient, surrogateLoss } from "./surrogate.ts";
+
+/** What one {@linkcode distillStep} did, as plain numbers for logs and charts. */
+export interface StepReport {
+  /** The index of this iteration, from 0. */
+  readonly iteration: number;
+  /** Whether the student was updated: on iterations that are a multiple of `updateRatio`, when a sample was finite. */
+  readonly studentUpdated: boolean;
+  /** The global L2 norm of the student's gradient before clipping; NaN without a student update. */
+  readonly studentGradNorm: number;
+  /** The student's learning rate in this update; NaN without a student update. */
+  readonly studentLr: number;
+  /**
+   * 0.5·Σ g² / B over the masked positions of the kept samples: the official code's logged
+   * generator "loss", a diagnostic of how far the aux model is from the teacher, not a divergence.
+   * NaN without a student update.
+   */
+  readonly gSquared: number;
+  /** The mean fraction of masked positions of x̃_t in the student step; NaN without a student update. */
+  readonly maskedFraction: number;
+  /** The aux model's label-smoothed cross-entropy on the masked tokens; NaN if every sample was dropped. */
+  readonly auxLoss: number;
+  /** The global L2 norm of the aux model's gradient; NaN if every sample was dropped. */
+  readonly auxGradNorm: number;
+  /** The aux model's learning rate in this update; NaN if every sample was dropped. */
+  readonly auxLr: number;
+  /** Samples dropped from this iteration's batches because their student, teacher or aux logits were not finite. */
+  readonly nonFinite: number;
+  /** Wall-clock seconds of the iteration. */
+  readonly seconds: number;
+}
+
+/** Options of {@linkcode distillStep}. */
+export interface DistillStepOptions {
+  /** B class ids for both batches of the iteration; by default each sample's class is uniform over the C classes. */
+  readonly labels?: readonly number[];
+}
+
+/** The student half of a report. */
+type StudentReport = Pick<StepReport, "studentGradNorm" | "studentLr" | "gSquared" | "maskedFraction"> & {
+  readonly kept: number;
+};
+
+/** The aux half of a report. */
+type AuxReport = Pick<StepReport, "auxLoss" | "auxGradNorm" | "auxLr"> & { readonly kept: number };
+
+const SKIPPED_STUDENT: StudentReport = {
+  studentGradNorm: NaN,
+  studentLr: NaN,
+  gSquared: NaN,
+  maskedFraction: NaN,
+  kept: 0,
+};
+
+/**
+ * Runs one Di[M]O iteration and advances `state.iteration`:
+ *
+ * 1. Student step, on iterations that are a multiple of `updateRatio` (the method brief §3.1–3.6):
+ *    `xInit`, labels y and noise n; x_θ ~ softmax(z_θ(x_init, y, n)); x̃_t = x_θ with round(L·γ(u))
+ *    positions masked (M); z_φ = the guided teacher at x̃_t (one batched call, the null class as
+ *    unconditional branch); z_ψ = aux(x̃_t, y); g = ∂D(p_φ ‖ p_ψ)/∂z_ψ, zeroed outside M; then Adam
+ *    (clipped) on the surrogate Σ g·z_θ / B, with z_θ recomputed from the same x_init, y and n.
+ * 2. Aux step (§3.7), on a fresh batch sampled by the just-updated student: the aux model's
+ *    label-smoothed cross-entropy against x_θ' at the positions masked in x̃_t', then Adam.
+ * 3. The student's EMA update (§3.8), every iteration.
+ *
+ * Samples whose logits are not finite are dropped from their batch (the official
+ * `filter_nan_mask`) and counted in {@linkcode StepReport.nonFinite}. Every tensor the step makes
+ * is disposed; values leave it as numbers.
+ *
+ * @param state The run; its networks, EMA, optimisers, random streams and counter are updated.
+ * @param options Fixed labels, if any.
+ * @returns The {@linkcode StepReport}.
+ * @throws {RangeError} If `labels` are not B class ids in [0, C).
+ * @throws {Error} If a gradient is not finite (the optimiser refuses to apply it).
+ *
+ * @example Two iterations on a tiny teacher
+ * ```ts
+ * import assert from "node:assert";
+ * import { createDistillState, createRng, distillStep, resolveDistillConfig, resolveTransformerConfig, Transformer, useBackend } from "@dimo/dimo";
+ * await useBackend("cpu");
+ * const teacher = new Transformer(
+ *   resolveTransformerConfig({ codebookSize: 4, numClasses: 2, seqLen: 4, width: 8, heads: 2, layers: 1 }),
+ *   { rng: createRng(0) },
+ * );
+ * const state = createDistillState(teacher, resolveDistillConfig({ batch: 4, updateRatio: 2 }), 1);
+ * const [first, second] = [distillStep(state), distillStep(state)];
+ * assert.ok(first.studentUpdated && !second.studentUpdated);
+ * assert.ok(first.gSquared > 0 && second.auxLoss > 0);
+ * assert.equal(state.iteration, 2);
+ * state.dispose();
+ * teacher.dispose();
+ * ```
+ */
+export function distillStep(state: DistillState, options: DistillStepOptions = {}): StepReport {
+  const start = performance.now();
+  if (options.labels !== undefined) checkLabels(state, options.labels);
+  const iteration = state.iteration;
+  const studentTurn = iteration % state.config.updateRatio === 0;
+  const student = studentTurn ? studentStep(state, options.labels) : SKIPPED_STUDENT;
+  const aux = auxStep(state, options.labels);
+  state.studentEma.update();
+  state.iteration = iteration + 1;
+  const { batch } = state.config;
+  const { kept: keptStudent, ...studentNumbers } = student;
+  const { kept: keptAux, ...auxNumbers } = aux;
+  return {
+    iteration,
+    studentUpdated: keptStudent > 0,
+    ...studentNumbers,
+    ...auxNumbers,
+    nonFinite: (studentTurn ? batch - keptStudent : 0) + batch - keptAux,
+    seconds: (performance.now() - start) / 1000,
+  };
+}
+
+/** The signal of a student step, computed without a tape: g and, per sample, its diagnostics. */
+interface Signal {
+  /** g zeroed outside M, float32 `[B, L, V]`. */
+  readonly g: tf.Tensor3D;
+  /** Rows: finite check (0 or NaN), 0.5·Σ g², masked fraction; float32 `[3, B]`. */
+  readonly perSample: tf.Tensor2D;
+}
+
+/** Steps 5–6: the guided teacher and the aux model at x̃_t, and g = ∂D/∂z_ψ masked to M. */
+function divergenceSignal(state: DistillState, batch: StudentBatch): Signal {
+  const { teacher, aux, divergence, config } = state;
+  const options = applyOptions(state, state.rng.student);
+  return tf.tidy(() => {
+    const { xt, labels, masked } = batch;
+    const guidance = { scale: config.teacherGuidance, nullClass: teacher.layout.nullClass };
+    const zPhi = guidedLogits(teacher.asDenoiser(options), xt, labels, guidance);
+    const zPsi = aux.apply(xt, labels, options);
+    const g = maskGradient(divergence.gradLogits(zPsi, zPhi), masked) as tf.Tensor3D;
+    const perSample = tf.stack([
+      tf.addN([batch.studentCheck, finiteCheck(zPhi), finiteCheck(zPsi)]),
+      tf.mul(tf.sum(tf.square(g), [1, 2]), 0.5),
+      tf.mean(tf.cast(masked, "float32"), 1),
+    ]) as tf.Tensor2D;
+    return { g, perSample };
+  });
+}
+
+/** Steps 1–7: sample, re-mask, compute g, and take Adam's step on the surrogate. */
+function studentStep(state: DistillState, labels?: readonly number[]): StudentReport {
+  const { config, student } = state;
+  const rng = state.rng.student;
+  const batch = sampleStudentBatch(state, rng, labels);
+  const { g, perSample } = divergenceSignal(state, batch);
+  const [check, halfSquares, maskedFractions] = perSample.arraySync();
+  const kept = finiteRows(check);
+  const { xInit, labels: y, noise, masked } = batch;
+  const rows = kept.length > 0 ? keepRows({ xInit, labels: y, noise, masked, g }, kept) : undefined;
+  disposeBatch(batch);
+  tf.dispose([g, perSample]);
+  if (rows === undefined) return SKIPPED_STUDENT;
+  try {
+    const embeddingNoise = rows.noise && { sigma: config.init.sigma, noise: rows.noise };
+    const { gradNorm, lr } = state.studentAdam.step(() => {
+      const zTheta = student.apply(rows.xInit, rows.labels, { ...applyOptions(state, rng), embeddingNoise });
+      return surrogateLoss(zTheta, rows.g, { masked: rows.masked, normalization: config.normalization });
+    });
+    const mean = (values: number[]) => kept.reduce((sum, b) => sum + values[b], 0) / kept.length;
+    return {
+      studentGradNorm: gradNorm,
+      studentLr: lr,
+      gSquared: mean(halfSquares),
+      maskedFraction: mean(maskedFractions),
+      kept: kept.length,
+    };
+  } finally {
+    tf.dispose(Object.values(rows));
+  }
+}
+
+/** Step 8: a fresh batch from the updated student, and Adam on the aux model's masked cross-entropy. */
+function auxStep(state: DistillState, labels?: readonly number[]): AuxReport {
+  const { config, aux } = state;
+  const rng = state.rng.aux;
+  const batch = sampleStudentBatch(state, rng, labels);
+  const kept = finiteRows(batch.studentCheck.dataSync());
+  if (kept.length === 0) {
+    disposeBatch(batch);
+    return { auxLoss: NaN, auxGradNorm: NaN, auxLr: NaN, kept: 0 };
+  }
+  const { xt, labels: y, xTheta, masked } = batch;
+  const rows = keepRows({ xt, labels: y, xTheta, masked }, kept);
+  disposeBatch(batch);
+  try {
+    const { loss, gradNorm, lr } = state.auxAdam.step(() => {
+      const zPsi = aux.apply(rows.xt, rows.labels, applyOptions(state, rng));
+      return maskedCrossEntropy(zPsi, rows.xTheta, rows.masked, { labelSmoothing: config.auxLabelSmoothing });
+    });
+    return { auxLoss: loss, auxGradNorm: gradNorm, auxLr: lr, kept: kept.length };
+  } finally {
+    tf.dispose(Object.values(rows));
+  }
+}
