@@ -119,7 +119,11 @@ export function resultsMarkdown(results: Results): string {
 export async function writeResults(dir: string, results: Results): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   // JSON has no Infinity (e.g. "no clipping"): write it as a string rather than as null.
-  const json = JSON.stringify(results, (_, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v), 2);
+  const json = JSON.stringify(
+    results,
+    (_, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v),
+    2,
+  );
   await writeTextFileAtomic(`${dir}/results.json`, json + "\n");
   await writeTextFileAtomic(`${dir}/results.md`, resultsMarkdown(results));
 }

@@ -1,0 +1,130 @@
+/**
+ * One MDM training step of the reference transformer: forward, masked cross-entropy on the
+ * masked positions, backward and an Adam update.
+ *
+ * @module
+ */
+import {
+  createRng,
+  maskedCrossEntropy,
+  maskExactCount,
+  resolveTransformerConfig,
+  type Rng,
+  tf,
+  Transformer,
+  type TransformerConfig,
+} from "@dimo/dimo";
+
+/** The reference model: a 1024-code VQ grid of 8×8 tokens, width 256, 4 heads, 4 layers. */
+export const REFERENCE_CONFIG: TransformerConfig = resolveTransformerConfig({
+  codebookSize: 1024,
+  numClasses: 10,
+  seqLen: 64,
+  width: 256,
+  heads: 4,
+  layers: 4,
+  mlpRatio: 4,
+  dropout: 0.1,
+});
+
+/** Samples per step. */
+export const REFERENCE_BATCH = 32;
+
+/** Fraction of positions masked in each row. */
+export const MASK_RATIO = 0.15;
+
+/** What a step measurement found. */
+export interface StepResult {
+  /** Median seconds of the timed steps. */
+  readonly seconds: number;
+  /** Steps timed. */
+  readonly steps: number;
+  /** Median seconds of as many evaluation forward passes (no dropout, no tape). */
+  readonly forwardSeconds: number;
+  /** `tf.memory().numTensors` before and after the timed steps. */
+  readonly tensors: readonly [number, number];
+  /** The loss after the last step. */
+  readonly loss: number;
+}
+
+interface Batch {
+  readonly tokens: tf.Tensor2D;
+  readonly xt: tf.Tensor2D;
+  readonly masked: tf.Tensor2D;
+  readonly labels: tf.Tensor1D;
+}
+
+function makeBatch(config: TransformerConfig, size: number, rng: Rng): Batch {
+  const tokens = tf.randomUniformInt(
+    [size, config.seqLen],
+    0,
+    config.codebookSize,
+    rng.seed(),
+  ) as tf.Tensor2D;
+  const labels = tf.randomUniformInt([size], 0, config.numClasses, rng.seed()) as tf.Tensor1D;
+  const ratios = Array.from({ length: size }, () => MASK_RATIO);
+  const { xt, masked } = maskExactCount(tokens, ratios, { maskId: config.codebookSize, rng });
+  return { tokens, xt, masked, labels };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * Times training steps of the reference transformer on the active backend.
+ *
+ * @param options `steps` timed after a warm-up; `smallWarmUp` warms up on a 1-sample batch (it
+ * creates Adam's state without paying for a full step, for the slow cpu backend).
+ * @returns The median step time and the tensor counts around the timed steps.
+ */
+export async function benchTrainStep(options: { steps: number; smallWarmUp: boolean }): Promise<StepResult> {
+  const rng = createRng(0);
+  const model = new Transformer(REFERENCE_CONFIG, { rng: rng.fork("init") });
+  const optimizer = tf.train.adam(1e-4);
+  const batch = makeBatch(REFERENCE_CONFIG, REFERENCE_BATCH, rng.fork("data"));
+  const warmBatch = options.smallWarmUp ? makeBatch(REFERENCE_CONFIG, 1, rng.fork("warm-up")) : batch;
+  const dropoutRng = rng.fork("dropout");
+  const step = async (b: Batch): Promise<number> => {
+    const loss = optimizer.minimize(
+      () => {
+        const logits = model.apply(b.xt, b.labels, { training: true, rng: dropoutRng, validateIds: false });
+        return maskedCrossEntropy(logits, b.tokens, b.masked);
+      },
+      true,
+      model.trainableVariables(),
+    )!;
+    const value = (await loss.data())[0];
+    loss.dispose();
+    return value;
+  };
+  try {
+    await step(warmBatch);
+    const before = tf.memory().numTensors;
+    const times: number[] = [];
+    let loss = NaN;
+    for (let i = 0; i < options.steps; i++) {
+      const start = performance.now();
+      loss = await step(batch);
+      times.push((performance.now() - start) / 1000);
+    }
+    const after = tf.memory().numTensors;
+    const forwardTimes: number[] = [];
+    for (let i = 0; i < options.steps; i++) {
+      const start = performance.now();
+      const logits = model.apply(batch.xt, batch.labels);
+      await logits.data();
+      logits.dispose();
+      forwardTimes.push((performance.now() - start) / 1000);
+    }
+    return {
+      seconds: median(times),
+      steps: times.length,
+      forwardSeconds: median(forwardTimes),
+      tensors: [before, after],
+      loss,
+    };
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+    for (const b of [batch, warmBatch]) tf.dispose([b.tokens, b.xt, b.masked, b.labels]);
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The pre-norm transformer block of MaskGIT (`MaskGit_src/Network/transformer.py`), on a residual
+ * stream kept flat as `[B·T, d]` so every dense layer is one 2-D matmul.
+ *
+ * @module
+ */
+import * as tf from "../backend/tf.ts";
+import { matMul } from "../backend/ops.ts";
+import { gelu, layerNorm, linear } from "./layers.ts";
+import type { ParameterSpec } from "./_params.ts";
+
+/** Looks a parameter up by name. */
+export type ParamLookup = (name: string) => tf.Tensor;
+
+/** Dropout as the forward pass wants it: identity at evaluation, seeded when training. */
+export type Dropout = (x: tf.Tensor) => tf.Tensor;
+
+/** The sizes a block needs to unflatten the stream into heads. */
+export interface StreamShape {
+  /** B. */
+  readonly batch: number;
+  /** T: visual tokens plus the class token. */
+  readonly positions: number;
+  readonly heads: number;
+}
+
+/**
+ * Bidirectional multi-head self-attention, softmax(q·kᵀ/√dh)·v, with no mask. Dropout acts on the
+ * attention weights, as in PyTorch's `nn.MultiheadAttention(dropout=…)`.
+ */
+function attention(
+  x: tf.Tensor,
+  prefix: string,
+  p: ParamLookup,
+  shape: StreamShape,
+  dropout: Dropout,
+): tf.Tensor {
+  const { batch, positions, heads } = shape;
+  const [rows, width] = x.shape;
+  const headWidth = width / heads;
+  // PyTorch's packed in-projection: the columns of qkv.weight hold q, k and v side by side. Slicing
+  // the [d, 3d] weight is cheaper than slicing the [B·T, 3d] product (and its gradient).
+  const [weight, bias] = [p(`${prefix}.qkv.weight`), p(`${prefix}.qkv.bias`)];
+  const [q, k, v] = [0, 1, 2].map((i) => {
+    const projected = linear(
+      x,
+      tf.slice(weight, [0, i * width], [width, width]),
+      tf.slice(bias, i * width, width),
+    );
+    return tf.reshape(projected, [batch, positions, heads, headWidth]);
+  });
+  // Transposing k straight to [B, h, dh, T] keeps matMul free of transpose flags.
+  const scores = matMul(
+    tf.transpose(tf.mul(q, 1 / Math.sqrt(headWidth)), [0, 2, 1, 3]),
+    tf.transpose(k, [0, 2, 3, 1]),
+  );
+  const mixed = matMul(dropout(tf.softmax(scores)), tf.transpose(v, [0, 2, 1, 3]));
+  const merged = tf.reshape(tf.transpose(mixed, [0, 2, 1, 3]), [rows, width]);
+  return linear(merged, p(`${prefix}.proj.weight`), p(`${prefix}.proj.bias`));
+}
+
+/** Linear → GELU → dropout → Linear → dropout, as MaskGIT's `FeedForward`. */
+function mlp(x: tf.Tensor, prefix: string, p: ParamLookup, dropout: Dropout): tf.Tensor {
+  const hidden = dropout(gelu(linear(x, p(`${prefix}.fc1.weight`), p(`${prefix}.fc1.bias`))));
+  return dropout(linear(hidden, p(`${prefix}.fc2.weight`), p(`${prefix}.fc2.bias`)));
+}
+
+/**
+ * One pre-norm block: x + attn(LN(x)), then h + mlp(LN(h)).
+ *
+ * @param x The residual stream, float32 `[B·T, d]`.
+ * @returns float32 `[B·T, d]`.
+ */
+export function block(
+  x: tf.Tensor,
+  prefix: string,
+  p: ParamLookup,
+  shape: StreamShape,
+  dropout: Dropout,
+): tf.Tensor {
+  const norm = (t: tf.Tensor, name: string) =>
+    layerNorm(t, p(`${prefix}.${name}.weight`), p(`${prefix}.${name}.bias`));
+  const h = tf.add(x, attention(norm(x, "ln1"), `${prefix}.attn`, p, shape, dropout));
+  return tf.add(h, mlp(norm(h, "ln2"), `${prefix}.mlp`, p, dropout));
+}
+
+/** The names and shapes of one block's parameters, in the order {@linkcode block} uses them. */
+export function blockSpecs(prefix: string, width: number, hidden: number): ParameterSpec[] {
+  const norm = (name: string): ParameterSpec[] => [
+    { name: `${prefix}.${name}.weight`, shape: [width], init: "ones" },
+    { name: `${prefix}.${name}.bias`, shape: [width], init: "zeros" },
+  ];
+  const dense = (name: string, inputs: number, outputs: number): ParameterSpec[] => [
+    { name: `${prefix}.${name}.weight`, shape: [inputs, outputs], init: "normal" },
+    { name: `${prefix}.${name}.bias`, shape: [outputs], init: "zeros" },
+  ];
+  return [
+    ...norm("ln1"),
+    ...dense("attn.qkv", width, 3 * width),
+    ...dense("attn.proj", width, width),
+    ...norm("ln2"),
+    ...dense("mlp.fc1", width, hidden),
+    ...dense("mlp.fc2", hidden, width),
+  ];
+}

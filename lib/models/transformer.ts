@@ -1,0 +1,320 @@
+/**
+ * A MaskGIT-shaped bidirectional transformer: visual tokens and one class token in, logits over
+ * the codebook (and the mask class) out at every visual position.
+ *
+ * @module
+ */
+import * as tf from "../backend/tf.ts";
+import { embed, matMul } from "../backend/ops.ts";
+import { checkIds } from "../backend/check.ts";
+import type { Rng } from "../rng/mod.ts";
+import { checkDtype, checkInRange, checkShape, errorMessage } from "../validate/mod.ts";
+import { type TokenLayout, tokenLayout, type TransformerConfig } from "./config.ts";
+import type { Denoiser } from "./denoiser.ts";
+import { block, blockSpecs, type Dropout } from "./_blocks.ts";
+import { layerNorm, linear } from "./layers.ts";
+import { type ParameterSpec, ParameterStore } from "./_params.ts";
+
+/**
+ * Variance-preserving Gaussian noise on the visual-token embeddings, e' = σ·n + √(1−σ²)·e,
+ * added before the position embeddings; the class token is left alone. Di[M]O perturbs the
+ * student's input this way (σ = 0.1 for MaskGIT; the method brief §3.1 item 3).
+ */
+export interface EmbeddingNoise {
+  /** σ in [0, 1); 0 leaves the embeddings unchanged. */
+  readonly sigma: number;
+  /**
+   * n: standard-normal float32 `[B, L, d]`, drawn by the caller so that two forward passes
+   * (the student's sampling pass and its gradient pass) can share it.
+   */
+  readonly noise: tf.Tensor3D;
+}
+
+/** Options of {@linkcode Transformer.apply}. */
+export interface ApplyOptions {
+  /**
+   * Whether dropout is active.
+   * @default {false}
+   */
+  readonly training?: boolean;
+  /** Draws the dropout masks; required when `training` and the model's dropout is above 0. */
+  readonly rng?: Rng;
+  /** Perturbs the visual-token embeddings; none by default. */
+  readonly embeddingNoise?: EmbeddingNoise;
+  /**
+   * Whether to check that token and class ids are in range. It reads two numbers back per
+   * input; turn it off in hot loops whose ids are known to be valid.
+   * @default {true}
+   */
+  readonly validateIds?: boolean;
+}
+
+/** Where a {@linkcode Transformer}'s weights come from: a seeded initialiser or given tensors. */
+export type TransformerSource =
+  | { readonly rng: Rng }
+  | { readonly weights: Readonly<Record<string, tf.Tensor>> };
+
+function transformerSpecs(config: TransformerConfig): ParameterSpec[] {
+  const { seqLen, width, layers, mlpRatio, tiedHead } = config;
+  const { tableRows, vocabSize } = tokenLayout(config);
+  const blocks = Array.from({ length: layers }, (_, i) => blockSpecs(`blocks.${i}`, width, mlpRatio * width));
+  // MaskGIT's tied head has a bias per position and class; an untied head is a plain linear layer.
+  const head: ParameterSpec[] = tiedHead
+    ? [{ name: "head.bias", shape: [seqLen, vocabSize], init: "zeros" }]
+    : [
+      { name: "head.weight", shape: [width, vocabSize], init: "normal" },
+      { name: "head.bias", shape: [vocabSize], init: "zeros" },
+    ];
+  return [
+    { name: "tok_emb.weight", shape: [tableRows, width], init: "normal" },
+    { name: "pos_emb", shape: [seqLen + 1, width], init: "normal" },
+    ...blocks.flat(),
+    { name: "ln_f.weight", shape: [width], init: "ones" },
+    { name: "ln_f.bias", shape: [width], init: "zeros" },
+    ...head,
+  ];
+}
+
+/**
+ * A bidirectional transformer MDM with MaskGIT's layout: one embedding table for the K codes,
+ * the mask token K, the C classes (row K + 1 + y) and the null class (row K + 1 + C); the class
+ * token appended after the L visual tokens; learned position embeddings; pre-norm blocks
+ * (LayerNorm → attention → residual, LayerNorm → MLP with exact GELU → residual); a final
+ * LayerNorm; and a head, tied to the embedding table or not, giving logits at the L visual
+ * positions.
+ *
+ * Dropout (training only) acts where MaskGIT's does: on the attention weights, after the MLP's
+ * GELU and after its output layer. Unlike MaskGIT (`MaskGit_src/Network/transformer.py`), there
+ * are no `first_layer`/`last_layer` MLPs around the blocks, only the final LayerNorm.
+ *
+ * The model owns its `tf.Variable`s, named like PyTorch's state dict
+ * (`blocks.0.attn.qkv.weight`); dense weights are stored `[in, out]`.
+ *
+ * @example Logits for two samples of a tiny model
+ * ```ts
+ * import assert from "node:assert";
+ * import { createRng, resolveTransformerConfig, tf, Transformer, useBackend } from "@dimo/dimo";
+ * await useBackend("cpu");
+ * const config = resolveTransformerConfig({ codebookSize: 8, numClasses: 2, seqLen: 4, width: 8, heads: 2, layers: 1 });
+ * const model = new Transformer(config, { rng: createRng(0) });
+ * const tokens = tf.tensor2d([[0, 8, 3, 8], [1, 2, 8, 7]], [2, 4], "int32");
+ * const logits = model.apply(tokens, tf.tensor1d([0, 2], "int32"));
+ * assert.deepEqual(logits.shape, [2, 4, 9]);
+ * model.dispose();
+ * ```
+ */
+export class Transformer {
+  /** The resolved configuration. */
+  readonly config: TransformerConfig;
+  /** Mask id, vocabulary size and class rows of {@linkcode Transformer.config}. */
+  readonly layout: TokenLayout;
+  readonly #params: ParameterStore;
+
+  /**
+   * Creates the model's variables.
+   *
+   * @param config A configuration from {@linkcode resolveTransformerConfig}.
+   * @param source `{ rng }` to initialise (truncated normal with std 0.02 for weights and
+   * embeddings, LayerNorm γ = 1 and β = 0, biases 0), or `{ weights }` to start from named
+   * tensors (copied; see {@linkcode Transformer.loadWeights}).
+   * @throws {TypeError} If given weights miss a name, have an extra one, or a wrong shape.
+   */
+  constructor(config: TransformerConfig, source: TransformerSource) {
+    this.config = config;
+    this.layout = tokenLayout(config);
+    const specs = transformerSpecs(config);
+    this.#params = "rng" in source
+      ? ParameterStore.initialise(specs, source.rng)
+      : ParameterStore.fromWeights(specs, source.weights);
+  }
+
+  /**
+   * Computes logits at the visual positions.
+   *
+   * @param tokens Visual token ids, int32 `[B, L]`, in `[0, K]` (K is the mask token).
+   * @param labels Class ids, int32 `[B]`, in `[0, C]` (C is the null class).
+   * @param options Dropout, embedding noise and id checks.
+   * @returns Logits, float32 `[B, L, V]`.
+   * @throws {TypeError} If a shape or dtype is wrong, or `training` with dropout lacks an `rng`.
+   * @throws {RangeError} If an id is out of range or `sigma` is outside [0, 1).
+   */
+  apply(tokens: tf.Tensor2D, labels: tf.Tensor1D, options: ApplyOptions = {}): tf.Tensor3D {
+    const { training = false, rng, embeddingNoise, validateIds = true } = options;
+    const { seqLen, width, dropout: rate } = this.config;
+    const action = "apply the transformer";
+    checkShape(action, "tokens", tokens.shape, [-1, seqLen]);
+    checkDtype(action, "tokens", tokens.dtype, "int32");
+    const batch = tokens.shape[0];
+    checkShape(action, "labels", labels.shape, [batch]);
+    checkDtype(action, "labels", labels.dtype, "int32");
+    if (embeddingNoise !== undefined) {
+      checkInRange(action, "embeddingNoise.sigma", embeddingNoise.sigma, 0, 1, true);
+      checkShape(action, "embeddingNoise.noise", embeddingNoise.noise.shape, [batch, seqLen, width]);
+      checkDtype(action, "embeddingNoise.noise", embeddingNoise.noise.dtype, "float32");
+    }
+    let dropout: Dropout = (x) => x;
+    if (training && rate > 0) {
+      if (rng === undefined) {
+        throw new TypeError(errorMessage(action, "rng", "an Rng when training with dropout", rng));
+      }
+      dropout = (x) => tf.dropout(x, rate, undefined, rng.seed());
+    }
+    if (validateIds) {
+      checkIds(action, "tokens", tokens, this.layout.maskId + 1);
+      checkIds(action, "labels", labels, this.layout.nullClass + 1);
+    }
+    return tf.tidy(() => this.#forward(tokens, labels, dropout, embeddingNoise));
+  }
+
+  #forward(tokens: tf.Tensor2D, labels: tf.Tensor1D, dropout: Dropout, noise?: EmbeddingNoise): tf.Tensor3D {
+    const { seqLen, width, heads, layers } = this.config;
+    const batch = tokens.shape[0];
+    const positions = seqLen + 1;
+    const p = (name: string) => this.#params.get(name);
+    const table = p("tok_emb.weight");
+    let visual = embed(table, tokens);
+    if (noise !== undefined) {
+      const { sigma } = noise;
+      visual = tf.add(tf.mul(noise.noise, sigma), tf.mul(visual, Math.sqrt(1 - sigma * sigma)));
+    }
+    const classIds = tf.add(labels, tf.scalar(this.layout.classOffset, "int32"));
+    const classToken = tf.reshape(embed(table, classIds), [batch, 1, width]);
+    const embedded = tf.add(tf.concat([visual, classToken], 1), p("pos_emb"));
+    let x = tf.reshape(embedded, [batch * positions, width]);
+    for (let i = 0; i < layers; i++) x = block(x, `blocks.${i}`, p, { batch, positions, heads }, dropout);
+    // Only the visual positions are read out; the class position is dropped before the last norm.
+    const visualOut = tf.slice(tf.reshape(x, [batch, positions, width]), [0, 0, 0], [batch, seqLen, width]);
+    const h = layerNorm(tf.reshape(visualOut, [batch * seqLen, width]), p("ln_f.weight"), p("ln_f.bias"));
+    return this.#head(h, batch);
+  }
+
+  #head(h: tf.Tensor, batch: number): tf.Tensor3D {
+    const { seqLen, width, tiedHead } = this.config;
+    const { vocabSize } = this.layout;
+    const p = (name: string) => this.#params.get(name);
+    if (!tiedHead) return tf.reshape(linear(h, p("head.weight"), p("head.bias")), [batch, seqLen, vocabSize]);
+    // MaskGIT scores every table row and keeps the first V; scoring only those is the same.
+    const rows = tf.slice(p("tok_emb.weight"), [0, 0], [vocabSize, width]);
+    const logits = tf.reshape(matMul(h, rows, true), [batch, seqLen, vocabSize]);
+    return tf.add(logits, p("head.bias"));
+  }
+
+  /**
+   * This model as a {@linkcode Denoiser}, the interface samplers and the distillation step use.
+   *
+   * @param options Passed to every {@linkcode Transformer.apply} call.
+   * @returns A function of tokens and labels that returns logits.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert";
+   * import { createRng, resolveTransformerConfig, tf, Transformer, useBackend } from "@dimo/dimo";
+   * await useBackend("cpu");
+   * const config = resolveTransformerConfig({ codebookSize: 4, numClasses: 1, seqLen: 2, width: 4, heads: 1, layers: 1 });
+   * const teacher = new Transformer(config, { rng: createRng(1) }).asDenoiser();
+   * const z = teacher(tf.tensor2d([[4, 4]], [1, 2], "int32"), tf.tensor1d([1], "int32"));
+   * assert.deepEqual(z.shape, [1, 2, 5]);
+   * ```
+   */
+  asDenoiser(options: ApplyOptions = {}): Denoiser {
+    return (tokens, labels) => this.apply(tokens, labels, options);
+  }
+
+  /**
+   * Freezes parameters: they keep `trainable = false` and leave
+   * {@linkcode Transformer.trainableVariables}. With a tied head, freezing `tok_emb` freezes the
+   * head's weights too (Di[M]O freezes both; the method brief §9.7).
+   *
+   * @param patterns Parameter names or dotted prefixes (`tok_emb`, `blocks.0.attn`).
+   * @throws {RangeError} If a pattern names no parameter.
+   *
+   * @example Freeze the embeddings
+   * ```ts
+   * import assert from "node:assert";
+   * import { createRng, resolveTransformerConfig, Transformer, useBackend } from "@dimo/dimo";
+   * await useBackend("cpu");
+   * const config = resolveTransformerConfig({ codebookSize: 4, numClasses: 1, seqLen: 2, width: 4, heads: 1, layers: 1 });
+   * const model = new Transformer(config, { rng: createRng(1) });
+   * model.freeze(["tok_emb", "pos_emb"]);
+   * assert.equal(model.namedWeights()["tok_emb.weight"].trainable, false);
+   * model.dispose();
+   * ```
+   */
+  freeze(patterns: readonly string[]): void {
+    this.#params.setTrainable(patterns, false);
+  }
+
+  /**
+   * Undoes {@linkcode Transformer.freeze} for the parameters the patterns name.
+   *
+   * @param patterns Parameter names or dotted prefixes.
+   * @throws {RangeError} If a pattern names no parameter.
+   */
+  unfreeze(patterns: readonly string[]): void {
+    this.#params.setTrainable(patterns, true);
+  }
+
+  /**
+   * The variables an optimiser should update: all but the frozen ones. Pass them as
+   * `optimizer.minimize(f, true, model.trainableVariables())`; without a list, tfjs would update
+   * every trainable variable of every model.
+   *
+   * @returns The trainable variables, in parameter order.
+   */
+  trainableVariables(): tf.Variable[] {
+    return this.#params.trainable();
+  }
+
+  /**
+   * Every parameter by name, frozen ones included, for checkpoints and EMA. The variables are
+   * the model's own: do not dispose them.
+   *
+   * @returns The variables keyed by name.
+   */
+  namedWeights(): Record<string, tf.Variable> {
+    return this.#params.named();
+  }
+
+  /**
+   * Replaces every parameter's value with the tensor of the same name (the tensors stay the
+   * caller's). Nothing changes when a check fails.
+   *
+   * @param weights One float32 tensor per parameter name, shaped like the parameter.
+   * @throws {TypeError} Naming the first missing, unexpected or mis-shaped weight.
+   *
+   * @example Copy one model's weights into another
+   * ```ts
+   * import assert from "node:assert";
+   * import { createRng, resolveTransformerConfig, Transformer, useBackend } from "@dimo/dimo";
+   * await useBackend("cpu");
+   * const config = resolveTransformerConfig({ codebookSize: 4, numClasses: 1, seqLen: 2, width: 4, heads: 1, layers: 1 });
+   * const a = new Transformer(config, { rng: createRng(1) });
+   * const b = new Transformer(config, { rng: createRng(2) });
+   * b.loadWeights(a.namedWeights());
+   * assert.deepEqual(b.namedWeights()["pos_emb"].dataSync(), a.namedWeights()["pos_emb"].dataSync());
+   * a.dispose();
+   * b.dispose();
+   * ```
+   */
+  loadWeights(weights: Readonly<Record<string, tf.Tensor>>): void {
+    this.#params.load(weights);
+  }
+
+  /**
+   * An independent copy with the same weights and frozen parameters, e.g. the student and aux
+   * made from the teacher.
+   *
+   * @returns A new model that owns its variables.
+   */
+  clone(): Transformer {
+    const copy = new Transformer(this.config, { weights: this.namedWeights() });
+    const frozen = Object.entries(this.namedWeights()).filter(([, v]) => !v.trainable).map(([name]) => name);
+    if (frozen.length > 0) copy.freeze(frozen);
+    return copy;
+  }
+
+  /** Disposes the model's variables. */
+  dispose(): void {
+    this.#params.dispose();
+  }
+}
