@@ -147,7 +147,7 @@ function metricsOf(m: SampleMetrics): Record<string, number> {
   return { tv: m.tv, nll: m.nll, entropy: m.entropy, mode_coverage: m.modeCoverage };
 }
 
-async function run(context: ExperimentContext): Promise<Results> {
+function run(context: ExperimentContext): Results {
   if (context.sweep !== undefined) {
     throw new RangeError(
       `Cannot run exact-joint as '--sweep' is not available yet: current value is "${context.sweep}"`,

@@ -24,7 +24,7 @@ export interface Experiment {
   /** One line for `--help`. */
   readonly description: string;
   /** Runs the experiment. */
-  run(context: ExperimentContext): Promise<Results>;
+  run(context: ExperimentContext): Results | Promise<Results>;
 }
 
 /** Name → experiment; the first entry runs when no name is given. */

@@ -33,7 +33,7 @@ Deno.test("Adam.step() matches a float64 reference of PyTorch's Adam", async () 
 });
 
 Deno.test("Adam warms the learning rate up linearly and clips the global norm", async () => {
-  await withoutLeaks(async () => {
+  await withoutLeaks(() => {
     const w = tf.tidy(() => tf.variable(tf.tensor1d([0, 0])));
     const target = tf.tensor1d([30, 40]); // gradient 2·(w − target) has norm 100
     const adam = new Adam([w], { lr: 1, warmupSteps: 4, clipNorm: 1 });
@@ -90,7 +90,7 @@ Deno.test("Adam refuses a non-finite gradient and leaves the weights unchanged",
 });
 
 Deno.test("Ema follows s ← d·s + (1 − d)·w with the (1 + t)/(10 + t) warm-up", async () => {
-  await withoutLeaks(async () => {
+  await withoutLeaks(() => {
     const w = tf.tidy(() => tf.variable(tf.scalar(0)));
     const ema = new Ema([w], 0.5);
     let expected = 0;
