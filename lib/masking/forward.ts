@@ -37,7 +37,21 @@ function checkInputs(action: string, tokens: tf.Tensor, ratios: readonly number[
   checkInteger(action, "maskId", maskId, 0);
 }
 
-function applyMask(tokens: tf.Tensor2D, mask: Uint8Array, maskId: number): MaskedTokens {
+/**
+ * Checks the inputs, lets `markRow` choose each row's masked positions (ones in a zeroed row),
+ * and writes the mask id there.
+ */
+function maskRows(
+  tokens: tf.Tensor2D,
+  ratios: readonly number[],
+  options: ForwardOptions,
+  markRow: (row: Uint8Array, ratio: number, rng: Rng) => void,
+): MaskedTokens {
+  const { maskId, rng } = options;
+  checkInputs("mask tokens", tokens, ratios, maskId);
+  const [batch, length] = tokens.shape;
+  const mask = new Uint8Array(batch * length);
+  for (let b = 0; b < batch; b++) markRow(mask.subarray(b * length, (b + 1) * length), ratios[b], rng);
   return tf.tidy(() => {
     const masked = tf.tensor2d(mask, tokens.shape, "bool");
     const xt = tf.where(masked, tf.fill(tokens.shape, maskId, "int32"), tokens) as tf.Tensor2D;
@@ -70,14 +84,9 @@ export function maskBernoulli(
   ratios: readonly number[],
   options: ForwardOptions,
 ): MaskedTokens {
-  const { maskId, rng } = options;
-  checkInputs("mask tokens", tokens, ratios, maskId);
-  const [batch, length] = tokens.shape;
-  const mask = new Uint8Array(batch * length);
-  for (let b = 0; b < batch; b++) {
-    for (let i = 0; i < length; i++) mask[b * length + i] = rng.next() < ratios[b] ? 1 : 0;
-  }
-  return applyMask(tokens, mask, maskId);
+  return maskRows(tokens, ratios, options, (row, ratio, rng) => {
+    for (let i = 0; i < row.length; i++) row[i] = rng.next() < ratio ? 1 : 0;
+  });
 }
 
 /**
@@ -126,12 +135,7 @@ export function maskExactCount(
   ratios: readonly number[],
   options: ForwardOptions,
 ): MaskedTokens {
-  const { maskId, rng } = options;
-  checkInputs("mask tokens", tokens, ratios, maskId);
-  const [batch, length] = tokens.shape;
-  const mask = new Uint8Array(batch * length);
-  for (let b = 0; b < batch; b++) {
-    markRandomSubset(mask.subarray(b * length, (b + 1) * length), exactMaskCount(length, ratios[b]), rng);
-  }
-  return applyMask(tokens, mask, maskId);
+  return maskRows(tokens, ratios, options, (row, ratio, rng) => {
+    markRandomSubset(row, exactMaskCount(row.length, ratio), rng);
+  });
 }
