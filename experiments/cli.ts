@@ -1,8 +1,11 @@
 /**
- * `deno task experiment [name] [--profile quick|full] [--backend B] [--seed N] [--out DIR] [--sweep S]`
+ * `deno task experiment [name] [--profile quick|full] [--backend B] [--seed N] [--out DIR]
+ * [--sweep S[,S…]] [--teacher FILE]`
  *
- * Runs one experiment and writes `DIR/results.json` and `DIR/results.md`. With no name it runs
- * the default experiment in its quick profile.
+ * Runs one experiment and writes `DIR/results.json` and `DIR/results.md` (and the checkpoints it
+ * trains). With no name it runs the default experiment in its quick profile. `--teacher` starts
+ * from a saved teacher instead of training one; `--sweep` runs ablation tables instead of the
+ * main one.
  *
  * @module
  */
@@ -10,7 +13,17 @@ import { parseArgs } from "node:util";
 import { chooseBackendName, useBackend } from "../lib/backend/mod.ts";
 import { checkInteger, checkOneOf } from "../lib/validate/mod.ts";
 import { resultsMarkdown, writeResults } from "./results.ts";
-import { type ExperimentName, EXPERIMENTS } from "./registry.ts";
+import { type Experiment, type ExperimentName, EXPERIMENTS } from "./registry.ts";
+
+/** Fails at start, naming the flag, when a file the run needs cannot be read. */
+async function checkReadableFile(flag: string, path: string): Promise<void> {
+  const info = await Deno.stat(path).catch(() => undefined);
+  if (!info?.isFile) {
+    throw new Error(
+      `Cannot run an experiment as '${flag}' must be a readable file: current value is "${path}"`,
+    );
+  }
+}
 
 const PROFILES = ["quick", "full"] as const;
 
@@ -24,6 +37,7 @@ async function main(args: string[]): Promise<void> {
       seed: { type: "string", default: "0" },
       out: { type: "string" },
       sweep: { type: "string" },
+      teacher: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -31,9 +45,12 @@ async function main(args: string[]): Promise<void> {
   if (values.help) {
     console.log(
       `usage: deno task experiment [${names.join("|")}] [--profile quick|full] [--backend B] ` +
-        `[--seed N] [--out DIR] [--sweep NAME]`,
+        `[--seed N] [--out DIR] [--sweep NAME[,NAME…]] [--teacher FILE]`,
     );
-    for (const name of names) console.log(`  ${name}: ${EXPERIMENTS[name].description}`);
+    for (const name of names) {
+      const { description, sweeps } = EXPERIMENTS[name];
+      console.log(`  ${name}: ${description}${sweeps ? ` (sweeps: ${sweeps.join(", ")})` : ""}`);
+    }
     return;
   }
   const name = positionals[0] ?? names[0];
@@ -41,16 +58,24 @@ async function main(args: string[]): Promise<void> {
   checkOneOf("run an experiment", "--profile", values.profile, PROFILES);
   const seed = Number(values.seed);
   checkInteger("run an experiment", "--seed", seed);
+  const experiment: Experiment = EXPERIMENTS[name];
+  for (const sweep of values.sweep?.split(",") ?? []) {
+    checkOneOf(`run ${name}`, "--sweep", sweep.trim(), experiment.sweeps ?? []);
+  }
+  if (values.teacher !== undefined) await checkReadableFile("--teacher", values.teacher);
   const backend = await useBackend(chooseBackendName(values.backend));
-  const out = values.out ?? `runs/${name}-${values.profile}`;
+  const out = values.out ??
+    `runs/${name}-${values.profile}${values.sweep ? `-sweep-${values.sweep.replaceAll(",", "-")}` : ""}`;
   console.log(
     `${name} (${values.profile}) on ${backend.name}: ${backend.adapter}; seed ${seed}; writing ${out}`,
   );
-  const results = await EXPERIMENTS[name].run({
+  const results = await experiment.run({
     profile: values.profile,
     seed,
     backend,
     sweep: values.sweep,
+    teacher: values.teacher,
+    out,
   });
   await writeResults(out, results);
   console.log(resultsMarkdown(results));

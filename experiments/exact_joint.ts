@@ -12,9 +12,16 @@
  */
 import * as tf from "../lib/backend/tf.ts";
 import { createRng, type Rng } from "../lib/rng/mod.ts";
+import { checkOneOf } from "../lib/validate/mod.ts";
 import { createTemplateMixture, type ExactJoint, type TokenSamples } from "../lib/data/mod.ts";
 import { evaluateSamples, noiseFloor, type SampleMetrics } from "../lib/eval/mod.ts";
-import { resolveTransformerConfig, Transformer } from "../lib/models/mod.ts";
+import {
+  loadTransformer,
+  resolveTransformerConfig,
+  saveTransformer,
+  Transformer,
+  type TransformerConfig,
+} from "../lib/models/mod.ts";
 import { Adam } from "../lib/optim/mod.ts";
 import { mdmTrainStep, resolveMdmTrainConfig } from "../lib/mdm/mod.ts";
 import { sampleAncestral, sampleMaskGit, sampleOneStep } from "../lib/sampling/mod.ts";
@@ -23,6 +30,7 @@ import {
   createDistillState,
   type DistillConfig,
   distillStep,
+  type PartialDistillConfig,
   resolveDistillConfig,
 } from "../lib/distill/mod.ts";
 import type { ExperimentContext } from "./registry.ts";
@@ -61,18 +69,25 @@ const PROFILES: Record<"quick" | "full", Profile> = {
 /** The sampling batch: large enough to amortise a forward pass, small enough for memory. */
 const SAMPLE_CHUNK = 4096;
 
-function trainTeacher(joint: ExactJoint, profile: Profile, rng: Rng): Transformer {
+/** The teacher's architecture for a joint and a profile. */
+function teacherConfig(joint: ExactJoint, profile: Profile): TransformerConfig {
   const { seqLen, symbols, classes } = joint.spec;
-  const t = profile.teacher;
-  const config = resolveTransformerConfig({
+  const { width, heads, layers } = profile.teacher;
+  return resolveTransformerConfig({
     codebookSize: symbols,
     numClasses: classes,
     seqLen,
-    width: t.width,
-    heads: t.heads,
-    layers: t.layers,
+    width,
+    heads,
+    layers,
     dropout: 0,
   });
+}
+
+function trainTeacher(joint: ExactJoint, profile: Profile, rng: Rng): Transformer {
+  const { seqLen } = joint.spec;
+  const t = profile.teacher;
+  const config = teacherConfig(joint, profile);
   const teacher = new Transformer(config, { rng: rng.fork("init") });
   const adam = new Adam(teacher.trainableVariables(), { lr: t.lr, warmupSteps: 100 });
   // The target here is the true conditional: no unconditional branch, no smoothed targets.
@@ -119,7 +134,7 @@ function drawSamples(
  * The paper's defaults, except what a distance to the true joint requires: no guidance (CFG would
  * move the target away from the truth) and no dropout (the teacher was trained without).
  */
-function distillConfig(profile: Profile): DistillConfig {
+function distillConfig(profile: Profile, override: PartialDistillConfig = {}): DistillConfig {
   const { batch, lr } = profile.distill;
   return resolveDistillConfig({
     batch,
@@ -127,13 +142,20 @@ function distillConfig(profile: Profile): DistillConfig {
     dropout: false,
     studentAdam: { lr },
     auxAdam: { lr },
+    ...override,
   });
 }
 
 /** Distils the teacher and returns the student's EMA as a one-step sampler. */
-function distill(teacher: Transformer, config: DistillConfig, iterations: number, seed: number) {
+function distill(
+  teacher: Transformer,
+  config: DistillConfig,
+  iterations: number,
+  seed: number,
+  label: string,
+) {
   const state = createDistillState(teacher, config, seed);
-  const progress = new Progress("Di[M]O", iterations);
+  const progress = new Progress(label, iterations);
   for (let i = 1; i <= iterations; i++) {
     const report = distillStep(state);
     progress.tick(i, { aux_loss: report.auxLoss, g2: report.gSquared });
@@ -143,95 +165,179 @@ function distill(teacher: Transformer, config: DistillConfig, iterations: number
   return student;
 }
 
+/** The student's one-step sampler: x_init and σ noise drawn as in training, one forward pass. */
+function oneStepSampler(student: Transformer, config: DistillConfig) {
+  const { seqLen, codebookSize, width } = student.config;
+  const { maskId } = student.layout;
+  return (labels: tf.Tensor1D, rng: Rng) =>
+    tf.tidy(() => {
+      const batch = labels.shape[0];
+      const xInit = sampleXInit(config.init.rInit, { batch, seqLen, codebookSize, maskId, rng });
+      const noise = sampleEmbeddingNoise([batch, seqLen, width], rng);
+      const denoiser = student.asDenoiser({
+        validateIds: false,
+        embeddingNoise: { sigma: config.init.sigma, noise },
+      });
+      return sampleOneStep(denoiser, xInit, labels, rng, { codebookSize });
+    });
+}
+
 function metricsOf(m: SampleMetrics): Record<string, number> {
   return { tv: m.tv, nll: m.nll, entropy: m.entropy, mode_coverage: m.modeCoverage };
 }
 
-function run(context: ExperimentContext): Results {
-  if (context.sweep !== undefined) {
-    throw new RangeError(
-      `Cannot run exact-joint as '--sweep' is not available yet: current value is "${context.sweep}"`,
-    );
+/** One setting of an ablation: its label and its overrides of the experiment's distillation config. */
+interface SweepPoint {
+  readonly label: string;
+  readonly override: PartialDistillConfig;
+}
+
+const fixedRInit = (value: number): SweepPoint => ({
+  label: `r_init = ${value}`,
+  override: { init: { rInit: { kind: "fixed", value } } },
+});
+
+/** The ablations of `--sweep`, one table each; the other settings stay at the experiment's. */
+const SWEEPS: Record<string, readonly SweepPoint[]> = {
+  divergence: [
+    { label: "forward KL", override: { divergence: { kind: "fkl" } } },
+    { label: "reverse KL", override: { divergence: { kind: "rkl" } } },
+    { label: "Jeffreys, β = 0.5", override: { divergence: { kind: "jeffreys", beta: 0.5 } } },
+    { label: "Jensen–Shannon", override: { divergence: { kind: "js" } } },
+    { label: "total variation", override: { divergence: { kind: "tv" } } },
+  ],
+  "r-init": [0, 0.3, 0.6, 1].map(fixedRInit),
+  sigma: [0, 0.1, 0.3].map((sigma) => ({ label: `σ = ${sigma}`, override: { init: { sigma } } })),
+};
+
+/** The sweep names `--sweep` accepts (comma-separated for several). */
+export const EXACT_JOINT_SWEEPS: readonly string[] = Object.keys(SWEEPS);
+
+/** Builds the rows and runtimes of one experiment run, sharing the sample budget and random streams. */
+class Table {
+  readonly rows: ResultRow[] = [];
+  readonly runtime: RuntimeRow[] = [];
+  constructor(readonly joint: ExactJoint, readonly n: number, readonly rng: Rng) {}
+
+  /** Samples `n` sequences with `sampler`, scores them against the truth and records a row. */
+  add(
+    row: Omit<ResultRow, "metrics">,
+    sampler: (labels: tf.Tensor1D, rng: Rng) => tf.Tensor2D,
+    runtimeMethod?: string,
+  ): SampleMetrics {
+    const draw = this.rng.fork(`${row.table ?? ""}/${row.group}/${row.method}/${row.steps}`);
+    const { samples, seconds } = drawSamples(this.n, this.joint.spec.classes, draw, (l) => sampler(l, draw));
+    const metrics = evaluateSamples(this.joint, samples);
+    this.rows.push({ ...row, metrics: metricsOf(metrics) });
+    if (runtimeMethod !== undefined) {
+      this.runtime.push({
+        method: runtimeMethod,
+        steps: row.steps,
+        seconds_per_sample: seconds / this.n,
+        batch: SAMPLE_CHUNK,
+      });
+    }
+    return metrics;
   }
+}
+
+/**
+ * The share of the teacher's TV gap between 1 and L ancestral steps that a one-step sampler
+ * closes: 0 at the teacher's 1-step TV, 1 at its L-step TV.
+ */
+function gapClosed(tv: number, reference: { readonly oneStep: number; readonly allSteps: number }): number {
+  return (reference.oneStep - tv) / (reference.oneStep - reference.allSteps);
+}
+
+/** Loads `--teacher` (checking its architecture) or trains one and saves it beside the results. */
+async function obtainTeacher(context: ExperimentContext, joint: ExactJoint, profile: Profile, rng: Rng) {
+  const expected = teacherConfig(joint, profile);
+  if (context.teacher !== undefined) return await loadTransformer(context.teacher, { expected });
+  const teacher = trainTeacher(joint, profile, rng.fork("teacher"));
+  await Deno.mkdir(context.out, { recursive: true });
+  await saveTransformer(`${context.out}/teacher.safetensors`, teacher, {
+    "dimo.experiment": "exact-joint",
+    "dimo.profile": context.profile,
+    "dimo.seed": String(context.seed),
+  });
+  return teacher;
+}
+
+async function run(context: ExperimentContext): Promise<Results> {
+  const sweeps = context.sweep?.split(",").map((s) => s.trim()) ?? [];
+  sweeps.forEach((name) => checkOneOf("run exact-joint", "--sweep", name, EXACT_JOINT_SWEEPS));
   const profile = PROFILES[context.profile];
   const rng = createRng(context.seed);
   const joint = createTemplateMixture({ seed: context.seed });
-  const { seqLen, symbols, classes } = joint.spec;
+  const { seqLen, symbols } = joint.spec;
   const n = profile.evalSamples;
-  const rows: ResultRow[] = [];
-  const runtime: RuntimeRow[] = [];
+  const table = new Table(joint, n, rng.fork("rows"));
 
   const floor = noiseFloor(joint, { n, rng: rng.fork("floor") });
-  rows.push({
+  table.rows.push({
     group: "Truth",
     method: "samples of the true joint (noise floor)",
     steps: 0,
     metrics: metricsOf(floor),
   });
-  const product = joint.sampleProductOfMarginals(n, rng.fork("product"));
-  rows.push({
-    group: "Floor",
-    method: "product of true marginals",
-    steps: 1,
-    metrics: metricsOf(evaluateSamples(joint, product)),
-  });
+  table.add(
+    { group: "Floor", method: "product of true marginals", steps: 1 },
+    (labels, r) => {
+      const n = labels.shape[0];
+      const product = joint.sampleProductOfMarginals(n, r, { labels: labels.dataSync() });
+      return tf.tensor2d(product.tokens, [n, seqLen], "int32");
+    },
+  );
 
-  const teacher = trainTeacher(joint, profile, rng.fork("teacher"));
+  const teacher = await obtainTeacher(context, joint, profile, rng);
   const denoiser = teacher.asDenoiser({ validateIds: false });
-  const { maskId } = teacher.layout;
-  const sizes = { seqLen, maskId, codebookSize: symbols };
-  const stepCounts = [...new Set([1, 2, 4, seqLen])];
+  const sizes = { seqLen, maskId: teacher.layout.maskId, codebookSize: symbols };
+  // The sweeps only need the ancestral rows that define the gap; the main table has them all.
+  const stepCounts = sweeps.length > 0 ? [1, seqLen] : [...new Set([1, 2, 4, seqLen])];
+  const tvAncestral = new Map<number, number>();
   for (const steps of stepCounts) {
-    for (
-      const [method, sample] of [
-        [
-          "MaskGIT sampler (no Gumbel noise)",
-          (l: tf.Tensor1D, r: Rng) =>
-            sampleMaskGit(denoiser, l, r, { ...sizes, steps, gumbelTemperature: 0 }),
-        ],
-        [
-          "ancestral sampler",
-          (l: tf.Tensor1D, r: Rng) => sampleAncestral(denoiser, l, r, { ...sizes, steps }),
-        ],
-      ] as const
-    ) {
-      const draw = rng.fork(`${method}/${steps}`);
-      const { samples, seconds } = drawSamples(n, classes, draw, (l) => sample(l, draw));
-      rows.push({ group: "Teacher", method, steps, metrics: metricsOf(evaluateSamples(joint, samples)) });
-      runtime.push({
-        method: `teacher, ${method}`,
-        steps,
-        seconds_per_sample: seconds / n,
-        batch: SAMPLE_CHUNK,
-      });
+    if (sweeps.length === 0) {
+      const method = "MaskGIT sampler (no Gumbel noise)";
+      table.add(
+        { group: "Teacher", method, steps },
+        (l, r) => sampleMaskGit(denoiser, l, r, { ...sizes, steps, gumbelTemperature: 0 }),
+        `teacher, ${method}`,
+      );
     }
+    const method = "ancestral sampler";
+    const metrics = table.add(
+      { group: "Teacher", method, steps },
+      (l, r) => sampleAncestral(denoiser, l, r, { ...sizes, steps }),
+      `teacher, ${method}`,
+    );
+    tvAncestral.set(steps, metrics.tv);
   }
+  const reference = { oneStep: tvAncestral.get(1)!, allSteps: tvAncestral.get(seqLen)! };
 
-  const config = distillConfig(profile);
-  const student = distill(teacher, config, profile.distill.iterations, context.seed);
-  const oneStep = (labels: tf.Tensor1D, r: Rng) =>
-    tf.tidy(() => {
-      const b = labels.shape[0];
-      const xInit = sampleXInit(config.init.rInit, {
-        batch: b,
-        seqLen,
-        codebookSize: symbols,
-        maskId,
-        rng: r,
-      });
-      const noise = sampleEmbeddingNoise([b, seqLen, student.config.width], r);
-      const denoiser = student.asDenoiser({
-        validateIds: false,
-        embeddingNoise: { sigma: config.init.sigma, noise },
-      });
-      return sampleOneStep(denoiser, xInit, labels, r, { codebookSize: symbols });
-    });
-  const draw = rng.fork("dimo");
-  const { samples, seconds } = drawSamples(n, classes, draw, (l) => oneStep(l, draw));
-  const method = `one-step student (EMA), ${profile.distill.iterations} iterations`;
-  rows.push({ group: "Di[M]O", method, steps: 1, metrics: metricsOf(evaluateSamples(joint, samples)) });
-  runtime.push({ method: "Di[M]O student", steps: 1, seconds_per_sample: seconds / n, batch: SAMPLE_CHUNK });
-  student.dispose();
+  const { iterations } = profile.distill;
+  const distilRow = async (tableName: string | undefined, point: SweepPoint, save?: string) => {
+    const config = distillConfig(profile, point.override);
+    const label = `Di[M]O${point.label ? ` (${point.label})` : ""}`;
+    const student = distill(teacher, config, iterations, context.seed, label);
+    const method = point.label || `one-step student (EMA), ${iterations} iterations`;
+    const metrics = table.add(
+      { table: tableName, group: "Di[M]O", method, steps: 1 },
+      oneStepSampler(student, config),
+      tableName === undefined ? "Di[M]O student" : undefined,
+    );
+    table.rows[table.rows.length - 1] = {
+      ...table.rows[table.rows.length - 1],
+      metrics: { ...metricsOf(metrics), gap_closed: gapClosed(metrics.tv, reference) },
+    };
+    if (save !== undefined) await saveTransformer(save, student, { "dimo.distill": JSON.stringify(config) });
+    student.dispose();
+  };
+  if (sweeps.length === 0) {
+    await distilRow(undefined, { label: "", override: {} }, `${context.out}/student.safetensors`);
+  }
+  for (const name of sweeps) {
+    for (const point of SWEEPS[name]) await distilRow(`sweep: ${name}`, point);
+  }
   teacher.dispose();
 
   return {
@@ -240,13 +346,23 @@ function run(context: ExperimentContext): Results {
     backend: context.backend.name,
     adapter: context.backend.adapter,
     seed: context.seed,
-    config: { joint: joint.spec, ...profile, distillConfig: config },
-    rows,
-    runtime,
+    config: {
+      joint: joint.spec,
+      ...profile,
+      teacher: context.teacher ?? profile.teacher,
+      distillConfig: distillConfig(profile),
+      sweeps,
+    },
+    rows: table.rows,
+    runtime: table.runtime,
     notes: [
       `${n} samples per row; tv = mean over classes of ½Σ|p̂(x|c) − p(x|c)|; nll = mean −log p(x|c) under the truth ` +
       `(below the entropy means mode-seeking); mode_coverage = fraction of the templates sampled at least once.`,
       `The noise floor row is what a perfect sampler scores at this n.`,
+      `gap_closed = (tv of the teacher's 1-step ancestral sampler − tv) / (its 1-step tv − its ${seqLen}-step tv).`,
+      ...(sweeps.length > 0
+        ? ["Each sweep row changes one setting of the main Di[M]O row and keeps the rest."]
+        : []),
     ],
   };
 }
@@ -254,5 +370,6 @@ function run(context: ExperimentContext): Results {
 /** The exact-joint benchmark. */
 export const exactJoint = {
   description: "toy joint over 6 tokens known in closed form: samplers' TV distance to the truth",
+  sweeps: EXACT_JOINT_SWEEPS,
   run,
 };

@@ -15,14 +15,20 @@ export interface ExperimentContext {
   readonly seed: number;
   /** The initialised backend. */
   readonly backend: BackendInfo;
-  /** An ablation sweep to run instead of the main table, if the experiment has it. */
+  /** Ablation sweeps to run instead of the main table (comma-separated names from {@linkcode Experiment.sweeps}). */
   readonly sweep?: string;
+  /** A trained teacher checkpoint to start from instead of training one. */
+  readonly teacher?: string;
+  /** The directory results and checkpoints are written to. */
+  readonly out: string;
 }
 
 /** An experiment: a description and a function producing its results. */
 export interface Experiment {
   /** One line for `--help`. */
   readonly description: string;
+  /** The ablation sweeps `--sweep` accepts; none when absent. */
+  readonly sweeps?: readonly string[];
   /** Runs the experiment. */
   run(context: ExperimentContext): Results | Promise<Results>;
 }

@@ -7,6 +7,8 @@ import { writeTextFileAtomic } from "../lib/io/mod.ts";
 
 /** One row of a results table: a method at a number of sampling steps, with its metrics. */
 export interface ResultRow {
+  /** The table the row belongs to, for results with several (an ablation sweep); the main table when absent. */
+  readonly table?: string;
   /** The table group ("Teacher", "Floor", "Di[M]O", …). */
   readonly group: string;
   /** The method within the group ("MaskGIT sampler", …). */
@@ -71,7 +73,12 @@ export function markdownTable(rows: readonly ResultRow[]): string {
     `|${header.map(() => "---").join("|")}|`,
     ...rows.map((r) =>
       `| ${
-        [r.group, r.method, String(r.steps), ...metricNames.map((m) => formatNumber(r.metrics[m] ?? NaN))]
+        [
+          r.group,
+          r.method,
+          String(r.steps),
+          ...metricNames.map((m) => (m in r.metrics ? formatNumber(r.metrics[m]) : "—")),
+        ]
           .join(
             " | ",
           )
@@ -98,12 +105,16 @@ export function resultsMarkdown(results: Results): string {
       `| ${r.method} | ${r.steps} | ${r.seconds_per_sample.toExponential(3)} | ${r.batch} |`
     ),
   ];
+  const tables = [...new Set(results.rows.map((r) => r.table))].flatMap((name) => [
+    ...(name === undefined ? [] : ["", `## ${name}`]),
+    "",
+    markdownTable(results.rows.filter((r) => r.table === name)),
+  ]);
   return [
     `# ${results.experiment} (${results.profile} profile)`,
     "",
     `Backend ${results.backend} (${results.adapter}), seed ${results.seed}.`,
-    "",
-    markdownTable(results.rows),
+    ...tables,
     ...runtime,
     ...(results.notes?.length ? ["", ...results.notes.map((n) => `- ${n}`)] : []),
     "",

@@ -8,8 +8,15 @@ import * as tf from "./tf.ts";
 import { errorMessage } from "../validate/mod.ts";
 
 /**
+ * Backends whose tensors cannot be read synchronously: tfjs-webgpu's `dataSync` draws through a
+ * canvas, which Deno does not have.
+ */
+const ASYNC_READ_ONLY = new Set(["webgpu"]);
+
+/**
  * Throws a `RangeError` unless every id in `ids` lies in `[0, high)`, naming the first offending
- * value. Reads two numbers back from the backend.
+ * value. Reads two numbers back from the backend; on a backend that can only read back
+ * asynchronously (webgpu) it checks nothing, and out-of-range ids give gather's undefined rows.
  *
  * @param action What the caller is doing, for the message.
  * @param field The argument's name.
@@ -27,7 +34,7 @@ import { errorMessage } from "../validate/mod.ts";
  * ```
  */
 export function checkIds(action: string, field: string, ids: tf.Tensor, high: number): void {
-  if (ids.size === 0) return;
+  if (ids.size === 0 || ASYNC_READ_ONLY.has(tf.getBackend())) return;
   const [low, top] = tf.tidy(() => tf.stack([tf.min(ids), tf.max(ids)]).dataSync());
   if (low < 0 || top >= high) {
     const bad = low < 0 ? low : top;

@@ -12,41 +12,12 @@
 import * as tf from "../backend/tf.ts";
 import type { Denoiser } from "../models/denoiser.ts";
 import type { Rng } from "../rng/mod.ts";
-import type { GuidanceSchedule } from "./guidance.ts";
+import type { MultiStepSamplerOptions } from "./options.ts";
 import { uniformPlan } from "./plan.ts";
 import { checkUnmaskOptions, resolvePlan, type StepState, unmask } from "./_unmask.ts";
 
 /** Options of {@linkcode sampleAncestral}. */
-export interface AncestralOptions {
-  /** Number of tokens `L` per sample. */
-  readonly seqLen: number;
-  /** The mask token id, ≥ `codebookSize`. */
-  readonly maskId: number;
-  /** Number of codes `K`; outputs are in `[0, K)`. */
-  readonly codebookSize: number;
-  /** Number of sampler steps `S`, an integer in `[1, seqLen]`. */
-  readonly steps: number;
-  /**
-   * Tokens revealed per step: `steps` integers ≥ 1 summing to `seqLen`.
-   *
-   * @default {uniformPlan(steps, seqLen)}
-   */
-  readonly plan?: readonly number[];
-  /**
-   * Classifier-free guidance per step.
-   *
-   * @default {{ kind: "constant", scale: 1 }}
-   */
-  readonly guidance?: GuidanceSchedule;
-  /** The label id of the unconditional pass; required when guidance is on. */
-  readonly nullClass?: number;
-  /**
-   * Divides the logits before the softmax.
-   *
-   * @default {1}
-   */
-  readonly temperature?: number;
-}
+export type AncestralOptions = MultiStepSamplerOptions;
 
 /**
  * Samples token sequences by ancestral sampling: random positions, tokens from the denoiser's

@@ -24,7 +24,7 @@ import * as tf from "../backend/tf.ts";
 import type { Denoiser } from "../models/denoiser.ts";
 import type { Rng } from "../rng/mod.ts";
 import { gumbelNoise } from "./categorical.ts";
-import type { GuidanceSchedule } from "./guidance.ts";
+import type { MultiStepSamplerOptions } from "./options.ts";
 import { maskgitPlan } from "./plan.ts";
 import {
   checkGumbelTemperature,
@@ -35,36 +35,8 @@ import {
   unmask,
 } from "./_unmask.ts";
 
-/** Options of {@linkcode sampleMaskGit}. */
-export interface MaskGitOptions {
-  /** Number of tokens `L` per sample (MaskGIT: 256). */
-  readonly seqLen: number;
-  /** The mask token id, ≥ `codebookSize` (MaskGIT: 1024). */
-  readonly maskId: number;
-  /** Number of codes `K`; outputs are in `[0, K)` (MaskGIT: 1024). */
-  readonly codebookSize: number;
-  /** Number of sampler steps `S`, an integer in `[1, seqLen]`. */
-  readonly steps: number;
-  /**
-   * Tokens revealed per step: `steps` integers ≥ 1 summing to `seqLen`.
-   *
-   * @default {maskgitPlan(steps, seqLen)}
-   */
-  readonly plan?: readonly number[];
-  /**
-   * Classifier-free guidance per step (MaskGIT's ramp with weight `w` is `{ kind: "linear", scale: 1 + w }`).
-   *
-   * @default {{ kind: "constant", scale: 1 }}
-   */
-  readonly guidance?: GuidanceSchedule;
-  /** The label id of the unconditional pass; required when guidance is on. */
-  readonly nullClass?: number;
-  /**
-   * Divides the logits before the softmax (MaskGIT's `sm_temp` multiplies them: this is `1 / sm_temp`).
-   *
-   * @default {1}
-   */
-  readonly temperature?: number;
+/** Options of {@linkcode sampleMaskGit}: the shared ones and the Gumbel temperature. */
+export interface MaskGitOptions extends MultiStepSamplerOptions {
   /**
    * Scale of the annealed Gumbel noise added to the log-confidence (MaskGIT's `r_temp`); 0 makes
    * the choice of positions greedy.

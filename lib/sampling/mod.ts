@@ -33,6 +33,7 @@
 export * from "./categorical.ts";
 export * from "./guidance.ts";
 export * from "./plan.ts";
+export * from "./options.ts";
 export * from "./maskgit.ts";
 export * from "./ancestral.ts";
 export * from "./one_step.ts";
