@@ -36,9 +36,10 @@ import {
 import type { ExperimentContext } from "./registry.ts";
 import type { ResultRow, Results, RuntimeRow } from "./results.ts";
 import { Progress } from "./progress.ts";
+import { type Chart, trainingCurves } from "../lib/viz/mod.ts";
 
 /** Settings of one profile. */
-interface Profile {
+export interface ExactJointProfile {
   readonly teacher: {
     readonly width: number;
     readonly layers: number;
@@ -53,7 +54,7 @@ interface Profile {
   readonly evalSamples: number;
 }
 
-const PROFILES: Record<"quick" | "full", Profile> = {
+const PROFILES: Record<"quick" | "full", ExactJointProfile> = {
   quick: {
     teacher: { width: 64, layers: 2, heads: 4, iterations: 1500, batch: 256, lr: 1e-3 },
     distill: { iterations: 400, batch: 128, lr: 1e-4 },
@@ -70,7 +71,7 @@ const PROFILES: Record<"quick" | "full", Profile> = {
 const SAMPLE_CHUNK = 4096;
 
 /** The teacher's architecture for a joint and a profile. */
-function teacherConfig(joint: ExactJoint, profile: Profile): TransformerConfig {
+function teacherConfig(joint: ExactJoint, profile: ExactJointProfile): TransformerConfig {
   const { seqLen, symbols, classes } = joint.spec;
   const { width, heads, layers } = profile.teacher;
   return resolveTransformerConfig({
@@ -84,7 +85,16 @@ function teacherConfig(joint: ExactJoint, profile: Profile): TransformerConfig {
   });
 }
 
-function trainTeacher(joint: ExactJoint, profile: Profile, rng: Rng): Transformer {
+/** Iterations between the points of a training curve. */
+const CURVE_EVERY = 10;
+
+/** A point of a training curve. */
+interface CurvePoint {
+  readonly iteration: number;
+  readonly [metric: string]: number;
+}
+
+function trainTeacher(joint: ExactJoint, profile: ExactJointProfile, rng: Rng, curve: CurvePoint[]): Transformer {
   const { seqLen } = joint.spec;
   const t = profile.teacher;
   const config = teacherConfig(joint, profile);
@@ -103,6 +113,7 @@ function trainTeacher(joint: ExactJoint, profile: Profile, rng: Rng): Transforme
     const report = mdmTrainStep(teacher, batch, { config: trainConfig, optimizer: adam, rng });
     tf.dispose([batch.tokens, batch.labels]);
     progress.tick(i, { loss: report.loss });
+    if (i % CURVE_EVERY === 0) curve.push({ iteration: i, loss: report.loss });
   }
   adam.dispose();
   return teacher;
@@ -134,7 +145,7 @@ function drawSamples(
  * The paper's defaults, except what a distance to the true joint requires: no guidance (CFG would
  * move the target away from the truth) and no dropout (the teacher was trained without).
  */
-function distillConfig(profile: Profile, override: PartialDistillConfig = {}): DistillConfig {
+function distillConfig(profile: ExactJointProfile, override: PartialDistillConfig = {}): DistillConfig {
   const { batch, lr } = profile.distill;
   return resolveDistillConfig({
     batch,
@@ -150,15 +161,17 @@ function distillConfig(profile: Profile, override: PartialDistillConfig = {}): D
 function distill(
   teacher: Transformer,
   config: DistillConfig,
-  iterations: number,
-  seed: number,
-  label: string,
+  options: { iterations: number; seed: number; label: string; curve: CurvePoint[] },
 ) {
-  const state = createDistillState(teacher, config, seed);
+  const { iterations, label, curve } = options;
+  const state = createDistillState(teacher, config, options.seed);
   const progress = new Progress(label, iterations);
   for (let i = 1; i <= iterations; i++) {
     const report = distillStep(state);
     progress.tick(i, { aux_loss: report.auxLoss, g2: report.gSquared });
+    if (i % CURVE_EVERY === 0) {
+      curve.push({ iteration: i, aux_loss: report.auxLoss, g_squared: report.gSquared });
+    }
   }
   const student = state.emaStudent();
   state.dispose();
@@ -249,11 +262,40 @@ function gapClosed(tv: number, reference: { readonly oneStep: number; readonly a
   return (reference.oneStep - tv) / (reference.oneStep - reference.allSteps);
 }
 
+/** TV to the true joint against sampling steps: the teacher's samplers, Di[M]O, the floors. */
+function tvAgainstSteps(rows: readonly ResultRow[], seqLen: number): Chart {
+  const line = (group: string, method: string, name = method) => {
+    const points = rows.filter((r) => r.group === group && r.method.startsWith(method));
+    return { name, x: points.map((r) => r.steps), y: points.map((r) => r.metrics.tv) };
+  };
+  const level = (group: string, name: string) => {
+    const tv = rows.find((r) => r.group === group)!.metrics.tv;
+    return { name, x: [1, seqLen], y: [tv, tv], mode: "lines" as const };
+  };
+  return {
+    title: "TV to the true joint against sampling steps",
+    xLabel: "steps (network evaluations per sample)",
+    yLabel: "total variation",
+    series: [
+      { ...line("Teacher", "MaskGIT", "teacher, MaskGIT sampler"), mode: "lines+markers" },
+      { ...line("Teacher", "ancestral", "teacher, ancestral sampler"), mode: "lines+markers" },
+      { ...line("Di[M]O", "", "Di[M]O one-step student"), mode: "markers" },
+      level("Floor", "product of true marginals"),
+      level("Truth", "noise floor (samples of the truth)"),
+    ],
+  };
+}
+
 /** Loads `--teacher` (checking its architecture) or trains one and saves it beside the results. */
-async function obtainTeacher(context: ExperimentContext, joint: ExactJoint, profile: Profile, rng: Rng) {
+async function obtainTeacher(
+  context: ExperimentContext,
+  joint: ExactJoint,
+  profile: ExactJointProfile,
+  options: { rng: Rng; curve: CurvePoint[] },
+) {
   const expected = teacherConfig(joint, profile);
   if (context.teacher !== undefined) return await loadTransformer(context.teacher, { expected });
-  const teacher = trainTeacher(joint, profile, rng.fork("teacher"));
+  const teacher = trainTeacher(joint, profile, options.rng.fork("teacher"), options.curve);
   await Deno.mkdir(context.out, { recursive: true });
   await saveTransformer(`${context.out}/teacher.safetensors`, teacher, {
     "dimo.experiment": "exact-joint",
@@ -263,10 +305,16 @@ async function obtainTeacher(context: ExperimentContext, joint: ExactJoint, prof
   return teacher;
 }
 
-async function run(context: ExperimentContext): Promise<Results> {
+/**
+ * Runs the benchmark with explicit settings (the CLI passes its profile's; tests pass tiny ones).
+ *
+ * @param context The command line's choices; `context.profile` only labels the results.
+ * @param profile The settings.
+ * @returns The results.
+ */
+export async function runExactJoint(context: ExperimentContext, profile: ExactJointProfile): Promise<Results> {
   const sweeps = context.sweep?.split(",").map((s) => s.trim()) ?? [];
   sweeps.forEach((name) => checkOneOf("run exact-joint", "--sweep", name, EXACT_JOINT_SWEEPS));
-  const profile = PROFILES[context.profile];
   const rng = createRng(context.seed);
   const joint = createTemplateMixture({ seed: context.seed });
   const { seqLen, symbols } = joint.spec;
@@ -289,7 +337,8 @@ async function run(context: ExperimentContext): Promise<Results> {
     },
   );
 
-  const teacher = await obtainTeacher(context, joint, profile, rng);
+  const teacherCurve: CurvePoint[] = [];
+  const teacher = await obtainTeacher(context, joint, profile, { rng, curve: teacherCurve });
   const denoiser = teacher.asDenoiser({ validateIds: false });
   const sizes = { seqLen, maskId: teacher.layout.maskId, codebookSize: symbols };
   // The sweeps only need the ancestral rows that define the gap; the main table has them all.
@@ -315,10 +364,13 @@ async function run(context: ExperimentContext): Promise<Results> {
   const reference = { oneStep: tvAncestral.get(1)!, allSteps: tvAncestral.get(seqLen)! };
 
   const { iterations } = profile.distill;
+  const distillCurves: { label: string; curve: CurvePoint[] }[] = [];
   const distilRow = async (tableName: string | undefined, point: SweepPoint, save?: string) => {
     const config = distillConfig(profile, point.override);
     const label = `Di[M]O${point.label ? ` (${point.label})` : ""}`;
-    const student = distill(teacher, config, iterations, context.seed, label);
+    const curve: CurvePoint[] = [];
+    distillCurves.push({ label, curve });
+    const student = distill(teacher, config, { iterations, seed: context.seed, label, curve });
     const method = point.label || `one-step student (EMA), ${iterations} iterations`;
     const metrics = table.add(
       { table: tableName, group: "Di[M]O", method, steps: 1 },
@@ -355,6 +407,15 @@ async function run(context: ExperimentContext): Promise<Results> {
     },
     rows: table.rows,
     runtime: table.runtime,
+    charts: [
+      ...(sweeps.length === 0 ? [tvAgainstSteps(table.rows, seqLen)] : []),
+      ...(teacherCurve.length > 0
+        ? [trainingCurves(teacherCurve, { keys: ["loss"], title: "Teacher: masked cross-entropy" })]
+        : []),
+      ...distillCurves.map(({ label, curve }) =>
+        trainingCurves(curve, { keys: ["aux_loss", "g_squared"], title: `${label}: aux loss and ½Σg²/B` })
+      ),
+    ],
     notes: [
       `${n} samples per row; tv = mean over classes of ½Σ|p̂(x|c) − p(x|c)|; nll = mean −log p(x|c) under the truth ` +
       `(below the entropy means mode-seeking); mode_coverage = fraction of the templates sampled at least once.`,
@@ -371,5 +432,5 @@ async function run(context: ExperimentContext): Promise<Results> {
 export const exactJoint = {
   description: "toy joint over 6 tokens known in closed form: samplers' TV distance to the truth",
   sweeps: EXACT_JOINT_SWEEPS,
-  run,
+  run: (context: ExperimentContext): Promise<Results> => runExactJoint(context, PROFILES[context.profile]),
 };

@@ -1,9 +1,12 @@
 /**
- * The results every experiment writes: `results.json` and the same tables in `results.md`.
+ * The results every experiment writes: `results.json`, the same tables in `results.md`, and
+ * `results.html` with the tables, the charts (plotly inlined, so it opens offline) and the sample
+ * grids (also written as PNG files).
  *
  * @module
  */
-import { writeTextFileAtomic } from "../lib/io/mod.ts";
+import { writeFileAtomic, writeTextFileAtomic } from "../lib/io/mod.ts";
+import { type Chart, htmlReport, markdownTable, type Table } from "../lib/viz/mod.ts";
 
 /** One row of a results table: a method at a number of sampling steps, with its metrics. */
 export interface ResultRow {
@@ -31,6 +34,16 @@ export interface RuntimeRow {
   readonly batch: number;
 }
 
+/** A PNG picture of an experiment (a sample grid). */
+export interface ResultImage {
+  /** What it shows. */
+  readonly caption: string;
+  /** Its file name inside the output directory, e.g. `samples-dimo.png`. */
+  readonly file: string;
+  /** The PNG bytes. */
+  readonly png: Uint8Array;
+}
+
 /** What an experiment run produced; written verbatim to `results.json`. */
 export interface Results {
   /** The experiment's name. */
@@ -51,6 +64,10 @@ export interface Results {
   readonly runtime: readonly RuntimeRow[];
   /** Free-form lines printed under the tables (settings, noise floors, caveats). */
   readonly notes?: readonly string[];
+  /** Charts: metrics against steps, training curves. */
+  readonly charts?: readonly Chart[];
+  /** Sample grids; written as `DIR/<file>`, listed in `results.json` by caption and file. */
+  readonly images?: readonly ResultImage[];
 }
 
 function formatNumber(x: number): string {
@@ -59,82 +76,96 @@ function formatNumber(x: number): string {
   return Math.abs(x) >= 100 ? x.toFixed(1) : x.toFixed(4).replace(/0+$/, "").replace(/\.$/, "");
 }
 
-/**
- * Renders rows as a Markdown table: group, method, steps, then one column per metric.
- *
- * @param rows The rows.
- * @returns The table.
- */
-export function markdownTable(rows: readonly ResultRow[]): string {
-  const metricNames = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))];
-  const header = ["group", "method", "steps", ...metricNames];
-  const lines = [
-    `| ${header.join(" | ")} |`,
-    `|${header.map(() => "---").join("|")}|`,
-    ...rows.map((r) =>
-      `| ${
-        [
-          r.group,
-          r.method,
-          String(r.steps),
-          ...metricNames.map((m) => (m in r.metrics ? formatNumber(r.metrics[m]) : "—")),
-        ]
-          .join(
-            " | ",
-          )
-      } |`
-    ),
-  ];
-  return lines.join("\n");
+/** The result tables: the main one (rows without `table`) first, then one per named table. */
+export function resultTables(results: Results): { heading: string; table: Table }[] {
+  const names = [...new Set(results.rows.map((r) => r.table))];
+  return names.map((name) => {
+    const rows = results.rows.filter((r) => r.table === name);
+    const metrics = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))];
+    return {
+      heading: name ?? "Results",
+      table: {
+        columns: ["group", "method", "steps", ...metrics],
+        rows: rows.map((r) => [r.group, r.method, r.steps, ...metrics.map((m) => r.metrics[m] ?? "—")]),
+      },
+    };
+  });
+}
+
+function runtimeTable(results: Results): Table {
+  return {
+    columns: ["method", "steps", "seconds per sample", "batch"],
+    rows: results.runtime.map((r) => [r.method, r.steps, r.seconds_per_sample, r.batch]),
+  };
+}
+
+function summary(results: Results): string {
+  return `Backend ${results.backend} (${results.adapter}), seed ${results.seed}.`;
 }
 
 /**
- * Renders a whole {@linkcode Results} as Markdown.
+ * Renders a whole {@linkcode Results} as Markdown: the tables, the runtimes and the notes.
  *
  * @param results The results.
  * @returns The document.
  */
 export function resultsMarkdown(results: Results): string {
-  const runtime = results.runtime.length === 0 ? [] : [
-    "",
-    "## Runtime",
-    "",
-    "| method | steps | seconds per sample | batch |",
-    "|---|---|---|---|",
-    ...results.runtime.map((r) =>
-      `| ${r.method} | ${r.steps} | ${r.seconds_per_sample.toExponential(3)} | ${r.batch} |`
-    ),
-  ];
-  const tables = [...new Set(results.rows.map((r) => r.table))].flatMap((name) => [
-    ...(name === undefined ? [] : ["", `## ${name}`]),
-    "",
-    markdownTable(results.rows.filter((r) => r.table === name)),
-  ]);
+  const section = (heading: string, table: Table) => ["", `## ${heading}`, "", markdownTable(table)];
   return [
     `# ${results.experiment} (${results.profile} profile)`,
     "",
-    `Backend ${results.backend} (${results.adapter}), seed ${results.seed}.`,
-    ...tables,
-    ...runtime,
+    summary(results),
+    ...resultTables(results).flatMap(({ heading, table }) => section(heading, table)),
+    ...(results.runtime.length > 0 ? section("Runtime", runtimeTable(results)) : []),
     ...(results.notes?.length ? ["", ...results.notes.map((n) => `- ${n}`)] : []),
+    ...(results.images?.length ? ["", ...results.images.map((i) => `![${i.caption}](${i.file})`)] : []),
     "",
   ].join("\n");
 }
 
 /**
- * Writes `results.json` and `results.md` into `dir`, each atomically.
+ * Renders a whole {@linkcode Results} as one self-contained HTML page.
+ *
+ * @param results The results.
+ * @returns The page.
+ */
+export function resultsHtml(results: Results): Promise<string> {
+  return htmlReport({
+    title: `${results.experiment} (${results.profile} profile)`,
+    sections: [
+      ...resultTables(results).map(({ heading, table }, i) => ({
+        heading,
+        paragraphs: i === 0 ? [summary(results)] : [],
+        tables: [table],
+      })),
+      ...(results.runtime.length > 0 ? [{ heading: "Runtime", tables: [runtimeTable(results)] }] : []),
+      ...(results.charts?.length ? [{ heading: "Charts", charts: results.charts }] : []),
+      ...(results.images?.length
+        ? [{ heading: "Samples", images: results.images.map(({ caption, png }) => ({ caption, png })) }]
+        : []),
+      ...(results.notes?.length ? [{ heading: "Notes", paragraphs: results.notes }] : []),
+    ],
+  });
+}
+
+/**
+ * Writes `results.json`, `results.md`, `results.html` and the images into `dir`, each
+ * atomically.
  *
  * @param dir The output directory (created if missing).
  * @param results The results.
  */
 export async function writeResults(dir: string, results: Results): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
-  // JSON has no Infinity (e.g. "no clipping"): write it as a string rather than as null.
+  for (const image of results.images ?? []) await writeFileAtomic(`${dir}/${image.file}`, image.png);
+  // JSON has no Infinity (e.g. "no clipping"): write it as a string rather than as null; images
+  // are listed by file, not inlined.
   const json = JSON.stringify(
-    results,
+    { ...results, images: results.images?.map(({ caption, file }) => ({ caption, file })) },
     (_, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v),
     2,
   );
   await writeTextFileAtomic(`${dir}/results.json`, json + "\n");
   await writeTextFileAtomic(`${dir}/results.md`, resultsMarkdown(results));
+  await writeTextFileAtomic(`${dir}/results.html`, await resultsHtml(results));
 }
