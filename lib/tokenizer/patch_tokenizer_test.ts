@@ -1,0 +1,207 @@
+import assert from "node:assert/strict";
+import * as tf from "../backend/tf.ts";
+import { useTestBackend, withoutLeaks } from "../backend/testing.ts";
+import { saveSafetensors } from "../io/safetensors_file.ts";
+import { createRng } from "../rng/mod.ts";
+import { PatchTokenizer } from "./patch_tokenizer.ts";
+
+await useTestBackend();
+
+/** `count` uniform values in [0, 1) from a seeded Rng. */
+function uniform(count: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  return Float32Array.from({ length: count }, () => rng.next());
+}
+
+/** A fresh folder under .tmp/, removed after `fn`. */
+async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  await Deno.mkdir(".tmp", { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: ".tmp" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Patch `t` (raster order) of an `[H, W]` image, flattened row-major: the float64 reference layout. */
+function patchOf(image: Float32Array, width: number, patch: number, t: number): number[] {
+  const cols = width / patch;
+  const [row, col] = [Math.floor(t / cols), t % cols];
+  return Array.from({ length: patch * patch }, (_, j) => {
+    const [y, x] = [row * patch + Math.floor(j / patch), col * patch + (j % patch)];
+    return image[y * width + x];
+  });
+}
+
+const squaredDistance = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  Array.from(a).reduce((s, v, j) => s + (v - b[j]) ** 2, 0);
+
+Deno.test("PatchTokenizer encode() picks the nearest code of each raster-order patch", async () => {
+  await withoutLeaks(async () => {
+    const [k, patch, height, width, n] = [8, 2, 4, 6, 3];
+    const codes = uniform(k * patch * patch, 1);
+    const codebook = tf.tensor2d(codes, [k, patch * patch]);
+    const tokenizer = new PatchTokenizer(codebook, { height, width, patch });
+    const pixels = uniform(n * height * width, 2);
+    const images = tf.tensor3d(pixels, [n, height, width]);
+    const tokens = tokenizer.encode(images);
+    assert.deepEqual(tokens.shape, [n, tokenizer.seqLen]);
+    assert.equal(tokens.dtype, "int32");
+    const ids = await tokens.data();
+    tf.dispose([codebook, images, tokens]);
+    tokenizer.dispose();
+    for (let i = 0; i < n; i++) {
+      const image = pixels.subarray(i * height * width, (i + 1) * height * width);
+      for (let t = 0; t < 6; t++) {
+        const x = patchOf(image, width, patch, t);
+        const distances = Array.from(
+          { length: k },
+          (_, c) => squaredDistance(x, codes.subarray(c * 4, c * 4 + 4)),
+        );
+        // Float32 distances may break a near-tie differently, never by more than rounding.
+        assert.ok(distances[ids[i * 6 + t]] <= Math.min(...distances) + 1e-5);
+      }
+    }
+  });
+});
+
+Deno.test("PatchTokenizer decode() pastes codes back, so images made of codes round-trip exactly", async () => {
+  await withoutLeaks(async () => {
+    const codebook = tf.tensor2d([[0, 0, 0, 0], [1, 0, 0, 0], [0.5, 0.25, 0.75, 1]]);
+    const tokenizer = new PatchTokenizer(codebook, { height: 2, width: 6, patch: 2 });
+    const tokens = tf.tensor2d([[1, 2, 0], [2, 2, 1]], [2, 3], "int32");
+    const images = tokenizer.decode(tokens);
+    assert.deepEqual(Array.from(await images.data()), [
+      ...[1, 0, 0.5, 0.25, 0, 0],
+      ...[0, 0, 0.75, 1, 0, 0],
+      ...[0.5, 0.25, 0.5, 0.25, 1, 0],
+      ...[0.75, 1, 0.75, 1, 0, 0],
+    ]);
+    const again = tokenizer.encode(images);
+    assert.deepEqual(Array.from(await again.data()), [1, 2, 0, 2, 2, 1]);
+    tf.dispose([codebook, tokens, images, again]);
+    tokenizer.dispose();
+  });
+});
+
+Deno.test("PatchTokenizer encode() of 300 images equals encoding them in two halves, and of none is empty", async () => {
+  await withoutLeaks(async () => {
+    const codebook = tf.tensor2d(uniform(16 * 4, 3), [16, 4]);
+    const tokenizer = new PatchTokenizer(codebook, { height: 4, width: 4, patch: 2 });
+    const images = tf.tensor3d(uniform(300 * 16, 4), [300, 4, 4]);
+    const whole = tokenizer.encode(images);
+    const halves = [0, 150].map((start) => tf.slice(images, [start, 0, 0], [150, 4, 4]));
+    const encoded = halves.map((half) => tokenizer.encode(half));
+    assert.deepEqual(Array.from(await whole.data()), [
+      ...await encoded[0].data(),
+      ...await encoded[1].data(),
+    ]);
+    const empty = tf.zeros([0, 4, 4]) as tf.Tensor3D;
+    const none = tokenizer.encode(empty);
+    assert.deepEqual(none.shape, [0, 4]);
+    tf.dispose([codebook, images, whole, ...halves, ...encoded, empty, none]);
+    tokenizer.dispose();
+  });
+});
+
+Deno.test("PatchTokenizer reconstructionError() is the per-pixel MSE of decode(encode(x)) and counts codes", async () => {
+  await withoutLeaks(async () => {
+    const codebook = tf.tensor2d([[0, 0, 0, 0], [1, 1, 1, 1], [0.5, 0.5, 0.5, 0.5]]);
+    const tokenizer = new PatchTokenizer(codebook, { height: 2, width: 4, patch: 2 });
+    // Patches: all 0.1 (→ code 0, error 0.01 each), all 0.9 (→ code 1, error 0.01), twice.
+    const images = tf.tensor3d([[[0.1, 0.1, 0.9, 0.9], [0.1, 0.1, 0.9, 0.9]]]);
+    const report = await tokenizer.reconstructionError(images);
+    assert.ok(Math.abs(report.mse - 0.01) < 1e-7);
+    assert.ok(Math.abs(report.psnr - 20) < 1e-4);
+    assert.equal(report.codesUsed, 2);
+    assert.ok(Math.abs(report.perplexity - 2) < 1e-12);
+    tf.dispose([codebook, images]);
+    tokenizer.dispose();
+  });
+});
+
+Deno.test("PatchTokenizer save() and load() round-trip the codebook and configuration", async () => {
+  await withTempDir(async (dir) => {
+    await withoutLeaks(async () => {
+      const codebook = tf.tensor2d(uniform(5 * 16, 5), [5, 16]);
+      const tokenizer = new PatchTokenizer(codebook, { height: 28, width: 28, patch: 4 });
+      await tokenizer.save(`${dir}/t.safetensors`);
+      const loaded = await PatchTokenizer.load(`${dir}/t.safetensors`);
+      assert.deepEqual(loaded.config, { height: 28, width: 28, patch: 4, codebookSize: 5 });
+      assert.equal(loaded.seqLen, 49);
+      assert.deepEqual(await loaded.codebook.data(), await codebook.data());
+      codebook.dispose();
+      tokenizer.dispose();
+      loaded.dispose();
+    });
+  });
+});
+
+Deno.test("PatchTokenizer.load() rejects a file without the configuration or with a mis-shaped codebook", async () => {
+  await withTempDir(async (dir) => {
+    await withoutLeaks(async () => {
+      const codebook = tf.tensor2d(uniform(4 * 4, 6), [4, 4]);
+      await saveSafetensors(`${dir}/plain.safetensors`, { codebook });
+      const config = (c: object) => ({ metadata: { "dimo.patch_tokenizer": JSON.stringify(c) } });
+      const shape = { height: 4, width: 4, patch: 2 };
+      await saveSafetensors(`${dir}/k5.safetensors`, { codebook }, config({ ...shape, codebookSize: 5 }));
+      await saveSafetensors(
+        `${dir}/odd.safetensors`,
+        { codebook },
+        config({ ...shape, width: 5, codebookSize: 4 }),
+      );
+      codebook.dispose();
+      await assert.rejects(
+        PatchTokenizer.load(`${dir}/plain.safetensors`),
+        /'dimo.patch_tokenizer' must be in the metadata/,
+      );
+      await assert.rejects(
+        PatchTokenizer.load(`${dir}/k5.safetensors`),
+        new TypeError(
+          `Cannot load patch tokenizer "${dir}/k5.safetensors" as 'codebook' must be of shape [5, 4]: current value is [4,4]`,
+        ),
+      );
+      await assert.rejects(
+        PatchTokenizer.load(`${dir}/odd.safetensors`),
+        /'width' must be a positive multiple of patch \(2\)/,
+      );
+    });
+  });
+});
+
+Deno.test("PatchTokenizer checks its codebook, images and tokens, and outlives a caller's tidy", async () => {
+  await withoutLeaks(async () => {
+    const codebook = tf.tensor2d(uniform(3 * 4, 7), [3, 4]);
+    assert.throws(
+      () => new PatchTokenizer(codebook, { height: 4, width: 4, patch: 3 }),
+      /'height' must be a positive multiple/,
+    );
+    assert.throws(
+      () => new PatchTokenizer(codebook, { height: 6, width: 6, patch: 3 }),
+      /'codebook' must be of shape \[\*, 9\]/,
+    );
+    let made: PatchTokenizer | undefined;
+    tf.tidy(() => {
+      made = new PatchTokenizer(codebook, { height: 4, width: 2, patch: 2 });
+    });
+    const tokenizer = made as PatchTokenizer;
+    codebook.dispose();
+    const wrong = tf.zeros([1, 2, 4]) as tf.Tensor3D;
+    assert.throws(
+      () => tokenizer.encode(wrong),
+      /Cannot encode images as 'images' must be of shape \[\*, 4, 2\]/,
+    );
+    const ints = tf.zeros([1, 4, 2], "int32") as tf.Tensor3D;
+    assert.throws(() => tokenizer.encode(ints), /'images' must be of dtype float32/);
+    const floats = tf.zeros([1, 2]) as tf.Tensor2D;
+    assert.throws(() => tokenizer.decode(floats), /Cannot decode tokens as 'tokens' must be of dtype int32/);
+    const empty = tf.zeros([0, 4, 2]) as tf.Tensor3D;
+    await assert.rejects(tokenizer.reconstructionError(empty), /at least one image/);
+    const tokens = tf.tensor2d([[2, 0]], [1, 2], "int32");
+    const decoded = tokenizer.decode(tokens);
+    assert.deepEqual(decoded.shape, [1, 4, 2]);
+    tf.dispose([wrong, ints, floats, empty, tokens, decoded]);
+    tokenizer.dispose();
+  });
+});
