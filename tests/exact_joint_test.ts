@@ -13,7 +13,7 @@ const backend: BackendInfo = await useTestBackend();
 
 const TINY: ExactJointProfile = {
   teacher: { width: 16, layers: 1, heads: 2, iterations: 20, batch: 32, lr: 1e-3 },
-  distill: { iterations: 4, batch: 16, lr: 1e-4 },
+  distill: { iterations: 4, batch: 16, studentLr: 1e-4, auxLr: 1e-3 },
   evalSamples: 2048,
 };
 
