@@ -28,4 +28,5 @@ export * from "./lib/io/mod.ts";
 export * from "./lib/models/mod.ts";
 export * from "./lib/sampling/mod.ts";
 export * from "./lib/tokenizer/mod.ts";
+export * from "./lib/metrics/mod.ts";
 export * from "./lib/viz/mod.ts";

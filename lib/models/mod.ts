@@ -26,3 +26,6 @@ export * from "./config.ts";
 export * from "./layers.ts";
 export * from "./transformer.ts";
 export * from "./checkpoint.ts";
+export * from "./classifier.ts";
+export * from "./classifier_train.ts";
+export * from "./classifier_checkpoint.ts";
