@@ -108,12 +108,12 @@ interface CurvePoint {
   readonly [metric: string]: number;
 }
 
-function trainTeacher(
+async function trainTeacher(
   joint: ExactJoint,
   profile: ExactJointProfile,
   rng: Rng,
   curve: CurvePoint[],
-): Transformer {
+): Promise<Transformer> {
   const { seqLen } = joint.spec;
   const t = profile.teacher;
   const config = teacherConfig(joint, profile);
@@ -129,7 +129,7 @@ function trainTeacher(
       tokens: tf.tensor2d(tokens, [t.batch, seqLen], "int32"),
       labels: tf.tensor1d(labels, "int32"),
     };
-    const report = mdmTrainStep(teacher, batch, { config: trainConfig, optimizer: adam, rng });
+    const report = await mdmTrainStep(teacher, batch, { config: trainConfig, optimizer: adam, rng });
     tf.dispose([batch.tokens, batch.labels]);
     progress.tick(i, { loss: report.loss });
     if (i % CURVE_EVERY === 0) curve.push({ iteration: i, loss: report.loss });
@@ -139,19 +139,20 @@ function trainTeacher(
 }
 
 /** Draws `n` samples with uniform labels from a tensor sampler, in chunks, timing it. */
-function drawSamples(
+async function drawSamples(
   n: number,
   classes: number,
   rng: Rng,
-  sampler: (labels: tf.Tensor1D) => tf.Tensor2D,
-): { samples: TokenSamples; seconds: number } {
+  sampler: (labels: tf.Tensor1D, hostLabels: Int32Array) => tf.Tensor2D,
+): Promise<{ samples: TokenSamples; seconds: number }> {
   const labels = Int32Array.from({ length: n }, () => rng.int(classes));
   const chunks: Int32Array[] = [];
   const start = performance.now();
   for (let from = 0; from < n; from += SAMPLE_CHUNK) {
-    const part = tf.tensor1d(labels.subarray(from, Math.min(n, from + SAMPLE_CHUNK)), "int32");
-    const tokens = sampler(part);
-    chunks.push(tokens.dataSync() as Int32Array);
+    const hostLabels = labels.subarray(from, Math.min(n, from + SAMPLE_CHUNK));
+    const part = tf.tensor1d(hostLabels, "int32");
+    const tokens = sampler(part, hostLabels);
+    chunks.push(await tokens.data() as Int32Array);
     tf.dispose([part, tokens]);
   }
   const seconds = (performance.now() - start) / 1000;
@@ -177,7 +178,7 @@ function distillConfig(profile: ExactJointProfile, override: PartialDistillConfi
 }
 
 /** Distils the teacher and returns the student's EMA as a one-step sampler. */
-function distill(
+async function distill(
   teacher: Transformer,
   config: DistillConfig,
   options: { iterations: number; seed: number; label: string; curve: CurvePoint[] },
@@ -186,7 +187,7 @@ function distill(
   const state = createDistillState(teacher, config, options.seed);
   const progress = new Progress(label, iterations);
   for (let i = 1; i <= iterations; i++) {
-    const report = distillStep(state);
+    const report = await distillStep(state);
     progress.tick(i, { aux_loss: report.auxLoss, g2: report.gSquared });
     if (i % CURVE_EVERY === 0) {
       curve.push({ iteration: i, aux_loss: report.auxLoss, g_squared: report.gSquared });
@@ -252,13 +253,18 @@ class Table {
   constructor(readonly joint: ExactJoint, readonly n: number, readonly rng: Rng) {}
 
   /** Samples `n` sequences with `sampler`, scores them against the truth and records a row. */
-  add(
+  async add(
     row: Omit<ResultRow, "metrics">,
-    sampler: (labels: tf.Tensor1D, rng: Rng) => tf.Tensor2D,
+    sampler: (labels: tf.Tensor1D, rng: Rng, hostLabels: Int32Array) => tf.Tensor2D,
     runtimeMethod?: string,
-  ): SampleMetrics {
+  ): Promise<SampleMetrics> {
     const draw = this.rng.fork(`${row.table ?? ""}/${row.group}/${row.method}/${row.steps}`);
-    const { samples, seconds } = drawSamples(this.n, this.joint.spec.classes, draw, (l) => sampler(l, draw));
+    const { samples, seconds } = await drawSamples(
+      this.n,
+      this.joint.spec.classes,
+      draw,
+      (l, host) => sampler(l, draw, host),
+    );
     const metrics = evaluateSamples(this.joint, samples);
     this.rows.push({ ...row, metrics: metricsOf(metrics) });
     if (runtimeMethod !== undefined) {
@@ -314,7 +320,7 @@ async function obtainTeacher(
 ) {
   const expected = teacherConfig(joint, profile);
   if (context.teacher !== undefined) return await loadTransformer(context.teacher, { expected });
-  const teacher = trainTeacher(joint, profile, options.rng.fork("teacher"), options.curve);
+  const teacher = await trainTeacher(joint, profile, options.rng.fork("teacher"), options.curve);
   await Deno.mkdir(context.out, { recursive: true });
   await saveTransformer(`${context.out}/teacher.safetensors`, teacher, {
     "dimo.experiment": "exact-joint",
@@ -350,11 +356,11 @@ export async function runExactJoint(
     steps: 0,
     metrics: metricsOf(floor),
   });
-  table.add(
+  await table.add(
     { group: "Floor", method: "product of true marginals", steps: 1 },
-    (labels, r) => {
+    (labels, r, hostLabels) => {
       const n = labels.shape[0];
-      const product = joint.sampleProductOfMarginals(n, r, { labels: labels.dataSync() });
+      const product = joint.sampleProductOfMarginals(n, r, { labels: hostLabels });
       return tf.tensor2d(product.tokens, [n, seqLen], "int32");
     },
   );
@@ -369,14 +375,14 @@ export async function runExactJoint(
   for (const steps of stepCounts) {
     if (sweeps.length === 0) {
       const method = "MaskGIT sampler (no Gumbel noise)";
-      table.add(
+      await table.add(
         { group: "Teacher", method, steps },
         (l, r) => sampleMaskGit(denoiser, l, r, { ...sizes, steps, gumbelTemperature: 0 }),
         `teacher, ${method}`,
       );
     }
     const method = "ancestral sampler";
-    const metrics = table.add(
+    const metrics = await table.add(
       { group: "Teacher", method, steps },
       (l, r) => sampleAncestral(denoiser, l, r, { ...sizes, steps }),
       `teacher, ${method}`,
@@ -392,9 +398,9 @@ export async function runExactJoint(
     const label = `Di[M]O${point.label ? ` (${point.label})` : ""}`;
     const curve: CurvePoint[] = [];
     distillCurves.push({ label, curve });
-    const student = distill(teacher, config, { iterations, seed: context.seed, label, curve });
+    const student = await distill(teacher, config, { iterations, seed: context.seed, label, curve });
     const method = point.label || `one-step student (EMA), ${iterations} iterations`;
-    const metrics = table.add(
+    const metrics = await table.add(
       { table: tableName, group: "Di[M]O", method, steps: 1 },
       oneStepSampler(student, config),
       tableName === undefined ? "Di[M]O student" : undefined,

@@ -70,12 +70,6 @@ export interface Results {
   readonly images?: readonly ResultImage[];
 }
 
-function formatNumber(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  if (Number.isInteger(x)) return String(x);
-  return Math.abs(x) >= 100 ? x.toFixed(1) : x.toFixed(4).replace(/0+$/, "").replace(/\.$/, "");
-}
-
 /** The result tables: the main one (rows without `table`) first, then one per named table. */
 export function resultTables(results: Results): { heading: string; table: Table }[] {
   const names = [...new Set(results.rows.map((r) => r.table))];

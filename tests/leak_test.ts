@@ -34,18 +34,18 @@ const config = resolveTransformerConfig({
 });
 const sizes = { seqLen: 5, maskId: 6, codebookSize: 6 };
 
-Deno.test("training and sampling steps leave the tensor count unchanged", () => {
+Deno.test("training and sampling steps leave the tensor count unchanged", async () => {
   const model = new Transformer(config, { rng: createRng(0) });
   const adam = new Adam(model.trainableVariables(), { lr: 1e-3, warmupSteps: 2, clipNorm: 1 });
   const rng = createRng(1);
   const train = resolveMdmTrainConfig({});
   const fkl = createDivergence({ kind: "fkl" });
-  const once = () => {
+  const once = async () => {
     const batch = tf.tidy(() => ({
       tokens: tf.randomUniform([4, 5], 0, 6, "int32", rng.seed()) as tf.Tensor2D,
       labels: tf.tensor1d([0, 1, 2, 0], "int32"),
     }));
-    mdmTrainStep(model, batch, { config: train, optimizer: adam, rng });
+    await mdmTrainStep(model, batch, { config: train, optimizer: adam, rng });
     const denoiser = model.asDenoiser();
     const xInit = sampleXInit({ kind: "fixed", value: 0.6 }, { batch: 4, ...sizes, rng });
     const noise = sampleEmbeddingNoise([4, 5, 16], rng);
@@ -58,12 +58,12 @@ Deno.test("training and sampling steps leave the tensor count unchanged", () => 
     // One surrogate step of the student against itself as teacher and aux.
     const { xt, masked } = maskExactCount(outputs[2], [0.5, 0.5, 0.5, 0.5], { maskId: 6, rng });
     const g = tf.tidy(() => fkl.gradLogits(denoiser(xt, batch.labels), denoiser(xt, batch.labels)));
-    adam.step(() => surrogateLoss(student(xInit, batch.labels), g, { masked }));
+    await adam.step(() => surrogateLoss(student(xInit, batch.labels), g, { masked }));
     tf.dispose([batch.tokens, batch.labels, xInit, noise, xt, masked, g, ...outputs]);
   };
-  once();
+  await once();
   const before = tf.memory().numTensors;
-  for (let i = 0; i < 5; i++) once();
+  for (let i = 0; i < 5; i++) await once();
   assert.equal(tf.memory().numTensors, before);
   adam.dispose();
   model.dispose();

@@ -37,11 +37,13 @@ const config = resolveDistillConfig({
   auxAdam: { lr: 1e-3, warmupSteps: 3 },
 });
 
-function run(state: DistillState, iterations: number): Omit<StepReport, "seconds">[] {
-  return Array.from({ length: iterations }, () => {
-    const { seconds: _, ...numbers } = distillStep(state);
-    return numbers;
-  });
+async function run(state: DistillState, iterations: number): Promise<Omit<StepReport, "seconds">[]> {
+  const reports = [];
+  for (let i = 0; i < iterations; i++) {
+    const { seconds: _, ...numbers } = await distillStep(state);
+    reports.push(numbers);
+  }
+  return reports;
 }
 
 async function snapshot(state: DistillState): Promise<Record<string, number[]>> {
@@ -56,18 +58,18 @@ Deno.test("a run resumed from a checkpoint on disk matches an uninterrupted run"
   const teacher = new Transformer(teacherConfig, { rng: createRng(7) });
   await withoutLeaks(async () => {
     const straight = createDistillState(teacher, config, 11);
-    const straightReports = run(straight, 6);
+    const straightReports = await run(straight, 6);
     const expected = await snapshot(straight);
     straight.dispose();
 
     const first = createDistillState(teacher, config, 11);
-    const firstReports = run(first, 3);
+    const firstReports = await run(first, 3);
     await Deno.mkdir(".tmp", { recursive: true });
     const dir = await Deno.makeTempDir({ dir: ".tmp" });
     await saveDistillCheckpoint(`${dir}/run.safetensors`, first);
     first.dispose();
     const resumed = await loadDistillCheckpoint(`${dir}/run.safetensors`, teacher, config);
-    const resumedReports = run(resumed, 3);
+    const resumedReports = await run(resumed, 3);
     const actual = await snapshot(resumed);
     resumed.dispose();
     await Deno.remove(dir, { recursive: true });

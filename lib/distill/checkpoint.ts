@@ -38,7 +38,7 @@ const TEACHER_KEY = "dimo.distill.teacher";
  * );
  * const config = resolveDistillConfig({ batch: 2 });
  * const state = createDistillState(teacher, config, 1);
- * distillStep(state);
+ * await distillStep(state);
  * await Deno.mkdir(".tmp", { recursive: true });
  * const dir = await Deno.makeTempDir({ dir: ".tmp" });
  * await saveDistillCheckpoint(`${dir}/run.safetensors`, state);
@@ -95,7 +95,7 @@ export async function loadDistillCheckpoint(
       if (diff) throw new CheckpointMismatchError(path, prefix + diff.field, diff.expected, diff.actual);
     }
     const json = JSON.parse(metadata[STATE_KEY]) as DistillStateJson;
-    return restoreDistillState(teacher, { config, tensors, json });
+    return await restoreDistillState(teacher, { config, tensors, json });
   } finally {
     tf.dispose(Object.values(tensors));
   }

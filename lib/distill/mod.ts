@@ -31,7 +31,8 @@
  *   { rng: createRng(0) },
  * );
  * const state = createDistillState(teacher, resolveDistillConfig({ batch: 4 }), 3407);
- * const reports = [1, 2, 3].map(() => distillStep(state));
+ * const reports = [];
+ * for (let i = 0; i < 3; i++) reports.push(await distillStep(state));
  * assert.ok(reports.every((r) => r.studentUpdated && r.nonFinite === 0));
  * const student = state.emaStudent(); // the model to evaluate, without dropout
  * student.dispose();

@@ -163,7 +163,7 @@ export class DistillState {
    * are malformed.
    * @throws {RangeError} If a counter is not an integer ≥ 0.
    */
-  load(tensors: Readonly<Record<string, tf.Tensor>>, json: DistillStateJson): void {
+  async load(tensors: Readonly<Record<string, tf.Tensor>>, json: DistillStateJson): Promise<void> {
     const action = "restore the distillation state";
     checkInteger(action, "json.iteration", json.iteration, 0);
     checkInteger(action, "json.emaUpdates", json.emaUpdates, 0);
@@ -178,8 +178,8 @@ export class DistillState {
     this.student.loadWeights(groups.student);
     this.aux.loadWeights(groups.aux);
     this.studentEma.restore(shadow as tf.Tensor[], json.emaUpdates);
-    this.studentAdam.setState(groups.studentAdam);
-    this.auxAdam.setState(groups.auxAdam);
+    await this.studentAdam.setState(groups.studentAdam);
+    await this.auxAdam.setState(groups.auxAdam);
     this.iteration = json.iteration;
     this.rng = rng;
   }
@@ -286,16 +286,19 @@ export function createDistillState(teacher: Transformer, config: DistillConfig, 
  * const config = resolveDistillConfig({ batch: 2 });
  * const state = createDistillState(teacher, config, 1);
  * const tensors = state.stateTensors();
- * const resumed = restoreDistillState(teacher, { config, tensors, json: JSON.parse(JSON.stringify(state.stateJson())) });
+ * const resumed = await restoreDistillState(teacher, { config, tensors, json: JSON.parse(JSON.stringify(state.stateJson())) });
  * assert.equal(resumed.rng.aux.next(), state.rng.aux.next());
  * tf.dispose(Object.values(tensors));
  * [state, resumed, teacher].forEach((x) => x.dispose());
  * ```
  */
-export function restoreDistillState(teacher: Transformer, saved: SavedDistillState): DistillState {
+export async function restoreDistillState(
+  teacher: Transformer,
+  saved: SavedDistillState,
+): Promise<DistillState> {
   const state = createDistillState(teacher, saved.config, 0);
   try {
-    state.load(saved.tensors, saved.json);
+    await state.load(saved.tensors, saved.json);
   } catch (error) {
     state.dispose();
     throw error;

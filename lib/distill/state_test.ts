@@ -33,10 +33,10 @@ Deno.test("createDistillState() copies the teacher into student and aux and free
 });
 
 Deno.test("DistillState.emaStudent() combines the EMA averages with the frozen weights", async () => {
-  await withoutLeaks(() => {
+  await withoutLeaks(async () => {
     const teacher = tinyTeacher();
     const state = createDistillState(teacher, tinyConfig({ dropout: false }), 1);
-    for (let i = 0; i < 2; i++) distillStep(state);
+    for (let i = 0; i < 2; i++) await distillStep(state);
     const ema = state.emaStudent();
     const averaged = snapshot(ema);
     const student = snapshot(state.student);
@@ -61,19 +61,19 @@ function withoutSeconds(report: StepReport): Omit<StepReport, "seconds"> {
 }
 
 Deno.test("restoreDistillState() resumes with identical reports and weights", async () => {
-  await withoutLeaks(() => {
+  await withoutLeaks(async () => {
     const teacher = tinyTeacher();
     const config = tinyConfig({ updateRatio: 2 }); // dropout on: the random streams must resume too
     const state = createDistillState(teacher, config, 3);
-    for (let i = 0; i < 3; i++) distillStep(state);
+    for (let i = 0; i < 3; i++) await distillStep(state);
     const tensors = state.stateTensors();
     const json = JSON.parse(JSON.stringify(state.stateJson()));
-    const expected = [distillStep(state), distillStep(state)].map(withoutSeconds);
+    const expected = [await distillStep(state), await distillStep(state)].map(withoutSeconds);
 
-    const resumed = restoreDistillState(teacher, { config, tensors, json });
+    const resumed = await restoreDistillState(teacher, { config, tensors, json });
     tf.dispose(Object.values(tensors));
     assert.equal(resumed.iteration, 3);
-    assert.deepEqual([distillStep(resumed), distillStep(resumed)].map(withoutSeconds), expected);
+    assert.deepEqual([await distillStep(resumed), await distillStep(resumed)].map(withoutSeconds), expected);
     assert.deepEqual(snapshot(resumed.student), snapshot(state.student));
     assert.deepEqual(snapshot(resumed.aux), snapshot(state.aux));
     const [a, b] = [resumed.emaStudent(), state.emaStudent()];
@@ -84,7 +84,7 @@ Deno.test("restoreDistillState() resumes with identical reports and weights", as
 });
 
 Deno.test("DistillState.load() rejects missing, unknown and mis-shaped tensors", async () => {
-  await withoutLeaks(() => {
+  await withoutLeaks(async () => {
     const teacher = tinyTeacher();
     const config = tinyConfig();
     const state = createDistillState(teacher, config, 1);
@@ -99,20 +99,19 @@ Deno.test("DistillState.load() rejects missing, unknown and mis-shaped tensors",
       [{ ...tensors, "student.pos_emb": bad }, /'pos_emb'/],
     ];
     for (const [saved, message] of attempts) {
-      assert.throws(() => restoreDistillState(teacher, { config, tensors: saved, json }), TypeError);
-      assert.throws(() => restoreDistillState(teacher, { config, tensors: saved, json }), message);
+      await assert.rejects(restoreDistillState(teacher, { config, tensors: saved, json }), TypeError);
+      await assert.rejects(restoreDistillState(teacher, { config, tensors: saved, json }), message);
     }
-    assert.throws(
-      () => restoreDistillState(teacher, { config, tensors, json: { ...json, iteration: -1 } }),
+    await assert.rejects(
+      restoreDistillState(teacher, { config, tensors, json: { ...json, iteration: -1 } }),
       /iteration/,
     );
-    assert.throws(
-      () =>
-        restoreDistillState(teacher, {
-          config,
-          tensors,
-          json: { ...json, rng: { student: json.rng.student } as never },
-        }),
+    await assert.rejects(
+      restoreDistillState(teacher, {
+        config,
+        tensors,
+        json: { ...json, rng: { student: json.rng.student } as never },
+      }),
       TypeError,
     );
     tf.dispose([extra, bad, ...Object.values(tensors)]);

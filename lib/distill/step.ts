@@ -86,7 +86,7 @@ const SKIPPED_STUDENT: StudentReport = {
  *
  * Samples whose logits are not finite are dropped from their batch (the official
  * `filter_nan_mask`) and counted in {@linkcode StepReport.nonFinite}. Every tensor the step makes
- * is disposed; values leave it as numbers.
+ * is disposed; values leave it as numbers, read back asynchronously (so it runs on WebGPU too).
  *
  * @param state The run; its networks, EMA, optimisers, random streams and counter are updated.
  * @param options Fixed labels, if any.
@@ -104,7 +104,8 @@ const SKIPPED_STUDENT: StudentReport = {
  *   { rng: createRng(0) },
  * );
  * const state = createDistillState(teacher, resolveDistillConfig({ batch: 4, updateRatio: 2 }), 1);
- * const [first, second] = [distillStep(state), distillStep(state)];
+ * const first = await distillStep(state);
+ * const second = await distillStep(state);
  * assert.ok(first.studentUpdated && !second.studentUpdated);
  * assert.ok(first.gSquared > 0 && second.auxLoss > 0);
  * assert.equal(state.iteration, 2);
@@ -112,13 +113,16 @@ const SKIPPED_STUDENT: StudentReport = {
  * teacher.dispose();
  * ```
  */
-export function distillStep(state: DistillState, options: DistillStepOptions = {}): StepReport {
+export async function distillStep(
+  state: DistillState,
+  options: DistillStepOptions = {},
+): Promise<StepReport> {
   const start = performance.now();
   if (options.labels !== undefined) checkLabels(state, options.labels);
   const iteration = state.iteration;
   const studentTurn = iteration % state.config.updateRatio === 0;
-  const student = studentTurn ? studentStep(state, options.labels) : SKIPPED_STUDENT;
-  const aux = auxStep(state, options.labels);
+  const student = studentTurn ? await studentStep(state, options.labels) : SKIPPED_STUDENT;
+  const aux = await auxStep(state, options.labels);
   state.studentEma.update();
   state.iteration = iteration + 1;
   const { batch } = state.config;
@@ -162,12 +166,12 @@ function divergenceSignal(state: DistillState, batch: StudentBatch): Signal {
 }
 
 /** Steps 1–7: sample, re-mask, compute g, and take Adam's step on the surrogate. */
-function studentStep(state: DistillState, labels?: readonly number[]): StudentReport {
+async function studentStep(state: DistillState, labels?: readonly number[]): Promise<StudentReport> {
   const { config, student } = state;
   const rng = state.rng.student;
   const batch = sampleStudentBatch(state, rng, labels);
   const { g, perSample } = divergenceSignal(state, batch);
-  const [check, halfSquares, maskedFractions] = perSample.arraySync();
+  const [check, halfSquares, maskedFractions] = await perSample.array();
   const kept = finiteRows(check);
   const { xInit, labels: y, noise, masked } = batch;
   const rows = kept.length > 0 ? keepRows({ xInit, labels: y, noise, masked, g }, kept) : undefined;
@@ -176,7 +180,7 @@ function studentStep(state: DistillState, labels?: readonly number[]): StudentRe
   if (rows === undefined) return SKIPPED_STUDENT;
   try {
     const embeddingNoise = rows.noise && { sigma: config.init.sigma, noise: rows.noise };
-    const { gradNorm, lr } = state.studentAdam.step(() => {
+    const { gradNorm, lr } = await state.studentAdam.step(() => {
       const zTheta = student.apply(rows.xInit, rows.labels, { ...applyOptions(state, rng), embeddingNoise });
       return surrogateLoss(zTheta, rows.g, { masked: rows.masked, normalization: config.normalization });
     });
@@ -194,11 +198,11 @@ function studentStep(state: DistillState, labels?: readonly number[]): StudentRe
 }
 
 /** Step 8: a fresh batch from the updated student, and Adam on the aux model's masked cross-entropy. */
-function auxStep(state: DistillState, labels?: readonly number[]): AuxReport {
+async function auxStep(state: DistillState, labels?: readonly number[]): Promise<AuxReport> {
   const { config, aux } = state;
   const rng = state.rng.aux;
   const batch = sampleStudentBatch(state, rng, labels);
-  const kept = finiteRows(batch.studentCheck.dataSync());
+  const kept = finiteRows(await batch.studentCheck.data());
   if (kept.length === 0) {
     disposeBatch(batch);
     return { auxLoss: NaN, auxGradNorm: NaN, auxLr: NaN, kept: 0 };
@@ -207,7 +211,7 @@ function auxStep(state: DistillState, labels?: readonly number[]): AuxReport {
   const rows = keepRows({ xt, labels: y, xTheta, masked }, kept);
   disposeBatch(batch);
   try {
-    const { loss, gradNorm, lr } = state.auxAdam.step(() => {
+    const { loss, gradNorm, lr } = await state.auxAdam.step(() => {
       const zPsi = aux.apply(rows.xt, rows.labels, applyOptions(state, rng));
       return maskedCrossEntropy(zPsi, rows.xTheta, rows.masked, { labelSmoothing: config.auxLabelSmoothing });
     });

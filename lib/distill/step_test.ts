@@ -44,7 +44,7 @@ function referenceG(
 }
 
 Deno.test("distillStep() moves the student by Adam's first step on Σ g·∂zTheta/∂θ / B", async () => {
-  await withoutLeaks(() => {
+  await withoutLeaks(async () => {
     const teacher = tinyTeacher();
     // No dropout, so that the draws of one batch can be replayed; σ > 0, so that the noise must be reused.
     // eps ≫ |grad|: Adam's first step −lr·grad/(|grad| + eps) is then nearly linear in the gradient.
@@ -55,7 +55,7 @@ Deno.test("distillStep() moves the student by Adam's first step on Σ g·∂zThe
       createDistillState(teacher, config, 7),
     ];
     const before = replay.student.trainableVariables().map((v) => Array.from(v.dataSync()));
-    const report = distillStep(stepped);
+    const report = await distillStep(stepped);
 
     const batch = sampleStudentBatch(replay, replay.rng.student);
     const masked = batch.masked.arraySync() as unknown as boolean[][];
@@ -97,11 +97,11 @@ Deno.test("distillStep() moves the student by Adam's first step on Σ g·∂zThe
 });
 
 Deno.test("distillStep() never changes the teacher or frozen weights, and changes every trainable one", async () => {
-  await withoutLeaks(() => {
+  await withoutLeaks(async () => {
     const teacher = tinyTeacher();
     const state = createDistillState(teacher, tinyConfig(), 2);
     const [teacher0, student0, aux0] = [teacher, state.student, state.aux].map(snapshot);
-    for (let i = 0; i < 2; i++) distillStep(state);
+    for (let i = 0; i < 2; i++) await distillStep(state);
     assert.deepEqual(snapshot(teacher), teacher0);
     for (const [model, initial] of [[state.student, student0], [state.aux, aux0]] as const) {
       const trainable = Object.entries(model.namedWeights()).filter(([, v]) => v.trainable).map(([n]) => n);
@@ -117,10 +117,11 @@ function withoutSeconds(report: StepReport): Omit<StepReport, "seconds"> {
   return rest;
 }
 
-function run(seed: number, iterations: number) {
+async function run(seed: number, iterations: number) {
   const teacher = tinyTeacher();
   const state = createDistillState(teacher, tinyConfig(), seed);
-  const reports = Array.from({ length: iterations }, () => withoutSeconds(distillStep(state)));
+  const reports = [];
+  for (let i = 0; i < iterations; i++) reports.push(withoutSeconds(await distillStep(state)));
   const weights = [snapshot(state.student), snapshot(state.aux)];
   state.dispose();
   teacher.dispose();
@@ -128,8 +129,8 @@ function run(seed: number, iterations: number) {
 }
 
 Deno.test("distillStep() is reproducible from the seed, and the seed matters", async () => {
-  await withoutLeaks(() => {
-    const [a, b, c] = [run(5, 3), run(5, 3), run(6, 3)];
+  await withoutLeaks(async () => {
+    const [a, b, c] = [await run(5, 3), await run(5, 3), await run(6, 3)];
     assert.deepEqual(a, b);
     assert.notDeepEqual(a.reports, c.reports);
     assert.ok(a.reports.every((r) => Number.isFinite(r.auxLoss) && Number.isFinite(r.gSquared)));
@@ -137,13 +138,13 @@ Deno.test("distillStep() is reproducible from the seed, and the seed matters", a
 });
 
 Deno.test("distillStep() with updateRatio 2 updates the student on even iterations and the aux on all", async () => {
-  await withoutLeaks(() => {
+  await withoutLeaks(async () => {
     const teacher = tinyTeacher();
     const state = createDistillState(teacher, tinyConfig({ updateRatio: 2 }), 3);
     const moved = [];
     for (let i = 0; i < 4; i++) {
       const [student, aux] = [snapshot(state.student), snapshot(state.aux)];
-      const report = distillStep(state);
+      const report = await distillStep(state);
       assert.equal(report.iteration, i);
       moved.push([
         report.studentUpdated,
@@ -166,13 +167,13 @@ Deno.test("distillStep() with updateRatio 2 updates the student on even iteratio
 });
 
 Deno.test("distillStep() keeps the tensor count flat across iterations", async () => {
-  await withoutLeaks(() => {
+  await withoutLeaks(async () => {
     const teacher = tinyTeacher();
     const state = createDistillState(teacher, tinyConfig({ updateRatio: 2 }), 4);
-    distillStep(state);
+    await distillStep(state);
     const count = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) {
-      distillStep(state);
+      await distillStep(state);
       assert.equal(tf.memory().numTensors, count, `after iteration ${state.iteration - 1}`);
     }
     state.dispose();
@@ -181,7 +182,7 @@ Deno.test("distillStep() keeps the tensor count flat across iterations", async (
 });
 
 Deno.test("distillStep() gives g = 0 at iteration 0 without guidance, dropout and teacher noise", async () => {
-  await withoutLeaks(() => {
+  await withoutLeaks(async () => {
     const teacher = tinyTeacher();
     // Student = aux = teacher: with guidance 1, p_ψ = p_φ exactly at x̃_t. The student's own noise
     // (σ = 0.1) changes x_θ but must not reach the teacher or aux.
@@ -191,13 +192,13 @@ Deno.test("distillStep() gives g = 0 at iteration 0 without guidance, dropout an
         tinyConfig({ teacherGuidance: 1, dropout: false, init: { sigma } }),
         8,
       );
-      const report = distillStep(state);
+      const report = await distillStep(state);
       assert.equal(report.gSquared, 0, `sigma ${sigma}`);
       assert.equal(report.studentGradNorm, 0, `sigma ${sigma}`);
       state.dispose();
     }
     const guided = createDistillState(teacher, tinyConfig({ dropout: false }), 8);
-    const report = distillStep(guided);
+    const report = await distillStep(guided);
     assert.ok(report.gSquared > 0 && report.studentGradNorm > 0, "guidance 2 gives a signal");
     guided.dispose();
     teacher.dispose();
@@ -214,26 +215,26 @@ function poisonClass(model: Transformer, y: number): void {
 }
 
 Deno.test("distillStep() drops and counts samples with non-finite logits", async () => {
-  await withoutLeaks(() => {
+  await withoutLeaks(async () => {
     const labels = [0, 1, 0, 1, 0, 0, 1, 0]; // 3 samples of class 1 in each batch
     const teacher = tinyTeacher();
     const state = createDistillState(teacher, tinyConfig(), 9);
     poisonClass(state.student, 1);
-    const student = distillStep(state, { labels });
+    const student = await distillStep(state, { labels });
     assert.equal(student.nonFinite, 2 * 3, "dropped from the student step's and the aux step's batch");
     assert.ok(
       student.studentUpdated && Number.isFinite(student.studentGradNorm + student.gSquared + student.auxLoss),
     );
     const trainable = state.student.trainableVariables().concat(state.aux.trainableVariables());
     assert.ok(trainable.every((v) => v.dataSync().every(Number.isFinite)));
-    const none = distillStep(state, { labels: labels.map(() => 1) });
+    const none = await distillStep(state, { labels: labels.map(() => 1) });
     assert.equal(none.nonFinite, 2 * B);
     assert.ok(!none.studentUpdated && Number.isNaN(none.studentGradNorm) && Number.isNaN(none.auxLoss));
     state.dispose();
 
     poisonClass(teacher, 1);
     const guided = createDistillState(teacher, tinyConfig(), 9);
-    const teacherOnly = distillStep(guided, { labels });
+    const teacherOnly = await distillStep(guided, { labels });
     assert.equal(teacherOnly.nonFinite, 3, "the teacher runs in the student step only");
     assert.ok(Number.isFinite(teacherOnly.gSquared) && Number.isFinite(teacherOnly.studentGradNorm));
     guided.dispose();
@@ -242,11 +243,11 @@ Deno.test("distillStep() drops and counts samples with non-finite logits", async
 });
 
 Deno.test("distillStep() uses given labels and rejects bad ones before any work", async () => {
-  await withoutLeaks(() => {
+  await withoutLeaks(async () => {
     const teacher = tinyTeacher();
     const state = createDistillState(teacher, tinyConfig(), 10);
-    assert.throws(() => distillStep(state, { labels: [0, 1] }), /'labels'.*2/);
-    assert.throws(() => distillStep(state, { labels: [0, 1, 0, 1, 0, 1, 0, 2] }), /'labels\[7\]'.*2/);
+    await assert.rejects(distillStep(state, { labels: [0, 1] }), /'labels'.*2/);
+    await assert.rejects(distillStep(state, { labels: [0, 1, 0, 1, 0, 1, 0, 2] }), /'labels\[7\]'.*2/);
     assert.equal(state.iteration, 0);
     state.dispose();
     teacher.dispose();

@@ -84,17 +84,17 @@ export interface TokenBatch {
  * const model = new Transformer(resolveTransformerConfig({ codebookSize: 4, numClasses: 2, seqLen: 3, width: 8, heads: 2, layers: 1 }), { rng: createRng(0) });
  * const adam = new Adam(model.trainableVariables(), { lr: 1e-3 });
  * const batch = { tokens: tf.tensor2d([[0, 1, 2]], [1, 3], "int32"), labels: tf.tensor1d([1], "int32") };
- * const report = mdmTrainStep(model, batch, { config: resolveMdmTrainConfig({}), optimizer: adam, rng: createRng(1) });
+ * const report = await mdmTrainStep(model, batch, { config: resolveMdmTrainConfig({}), optimizer: adam, rng: createRng(1) });
  * assert.ok(report.loss > 0);
  * adam.dispose();
  * model.dispose();
  * ```
  */
-export function mdmTrainStep(
+export async function mdmTrainStep(
   model: Transformer,
   batch: TokenBatch,
   options: { readonly config: MdmTrainConfig; readonly optimizer: Adam; readonly rng: Rng },
-): AdamStepReport {
+): Promise<AdamStepReport> {
   const { config, optimizer, rng } = options;
   const { maskId, nullClass } = model.layout;
   const ratios = sampleMaskRatios(createMaskSchedule(config.schedule), batch.tokens.shape[0], rng);
@@ -102,7 +102,7 @@ export function mdmTrainStep(
   const { xt, masked } = mask(batch.tokens, ratios, { maskId, rng });
   const labels = dropLabels(batch.labels, { rate: config.labelDropRate, nullClass, rng });
   try {
-    return optimizer.step(() =>
+    return await optimizer.step(() =>
       maskedCrossEntropy(model.apply(xt, labels, { training: true, rng }), batch.tokens, masked, {
         labelSmoothing: config.labelSmoothing,
       })

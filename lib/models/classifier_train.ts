@@ -45,16 +45,16 @@ export interface TrainClassifierOptions {
  * const images = tf.concat([tf.fill([8, 4, 4], 0.1), tf.fill([8, 4, 4], 0.9)]) as tf.Tensor3D;
  * const labels = tf.tensor1d([...Array(8).fill(0), ...Array(8).fill(1)], "int32");
  * const config = { imageSize: 4, numClasses: 2, channels: [4, 4] as [number, number], featureWidth: 8 };
- * const classifier = trainClassifier(images, labels, { rng: createRng(0), epochs: 10, batch: 8, lr: 0.03, config });
+ * const classifier = await trainClassifier(images, labels, { rng: createRng(0), epochs: 10, batch: 8, lr: 0.03, config });
  * assert.equal(await classifier.accuracy(images, labels), 1);
  * classifier.dispose();
  * ```
  */
-export function trainClassifier(
+export async function trainClassifier(
   images: tf.Tensor3D,
   labels: tf.Tensor1D,
   options: TrainClassifierOptions,
-): Classifier {
+): Promise<Classifier> {
   const { rng, epochs = 2, batch = 128, lr = 1e-3, onEpoch } = options;
   const config = resolveClassifierConfig(options.config);
   const action = "train the classifier";
@@ -65,7 +65,7 @@ export function trainClassifier(
   const n = images.shape[0];
   checkShape(action, "labels", labels.shape, [n]);
   checkDtype(action, "labels", labels.dtype, "int32");
-  const labelValues = labels.dataSync();
+  const labelValues = await labels.data();
   const bad = labelValues.find((y) => y < 0 || y >= config.numClasses);
   if (bad !== undefined) {
     throw new RangeError(errorMessage(action, "labels", `class ids in [0, ${config.numClasses - 1}]`, bad));
@@ -81,7 +81,7 @@ export function trainClassifier(
       for (let start = 0; start < n; start += batch) {
         const ids = tf.tensor1d(order.subarray(start, start + batch), "int32");
         const [x, y] = [tf.gather(images, ids) as tf.Tensor3D, tf.gather(labels, ids) as tf.Tensor1D];
-        lossSum += adam.step(() => classifier.loss(x, y)).loss * ids.size;
+        lossSum += (await adam.step(() => classifier.loss(x, y))).loss * ids.size;
         tf.dispose([ids, x, y]);
       }
       onEpoch?.({ epoch, loss: lossSum / n, seconds: (performance.now() - started) / 1000 });

@@ -31,11 +31,11 @@ Deno.test("trainClassifier() learns horizontal from vertical bars, the same way 
     const test = bars(100, createRng(3));
     const options = { rng: createRng(4), epochs: 4, batch: 32, lr: 1e-2, config: TINY };
     const losses: number[] = [];
-    const classifier = trainClassifier(train.images, train.labels, {
+    const classifier = await trainClassifier(train.images, train.labels, {
       ...options,
       onEpoch: (r) => losses.push(r.loss),
     });
-    const again = trainClassifier(train.images, train.labels, options);
+    const again = await trainClassifier(train.images, train.labels, options);
     assert.equal(await classifier.accuracy(test.images, test.labels), 1);
     assert.ok(losses[3] < losses[0] / 4, `losses ${losses}`);
     const [a, b] = [classifier.namedWeights()["fc.weight"], again.namedWeights()["fc.weight"]];
@@ -47,16 +47,16 @@ Deno.test("trainClassifier() learns horizontal from vertical bars, the same way 
 });
 
 Deno.test("trainClassifier() rejects labels out of range and byte images", async () => {
-  await withoutLeaks(() => {
+  await withoutLeaks(async () => {
     const images = tf.zeros([2, 8, 8]) as tf.Tensor3D;
     const bytes = tf.fill([2, 8, 8], 255) as tf.Tensor3D;
     const labels = tf.tensor1d([0, 2], "int32");
     const options = { rng: createRng(8), config: TINY };
-    assert.throws(() => trainClassifier(images, labels, options), {
+    await assert.rejects(trainClassifier(images, labels, options), {
       name: "RangeError",
       message: /'labels' must be class ids in \[0, 1\]: current value is 2/,
     });
-    assert.throws(() => trainClassifier(bytes, labels, options), {
+    await assert.rejects(trainClassifier(bytes, labels, options), {
       name: "RangeError",
       message: /pixels in \[0, 1\]/,
     });

@@ -76,6 +76,10 @@ export interface AdamStepReport {
 /**
  * Adam over a fixed list of variables; owns its moment tensors (call `dispose()`).
  *
+ * Updates are asynchronous: each reads the gradient norm back (for clipping and the non-finite
+ * check) with `await data()`, which every backend supports — WebGPU under Deno cannot read
+ * synchronously.
+ *
  * @example Minimise (w − 3)²
  * ```ts
  * import assert from "node:assert";
@@ -83,8 +87,8 @@ export interface AdamStepReport {
  * await useBackend("cpu");
  * const w = tf.variable(tf.scalar(0));
  * const adam = new Adam([w], { lr: 0.1 });
- * for (let i = 0; i < 200; i++) adam.step(() => tf.square(tf.sub(w, 3)) as tf.Scalar);
- * assert.ok(Math.abs(w.dataSync()[0] - 3) < 0.05);
+ * for (let i = 0; i < 200; i++) await adam.step(() => tf.square(tf.sub(w, 3)) as tf.Scalar);
+ * assert.ok(Math.abs((await w.data())[0] - 3) < 0.05);
  * adam.dispose();
  * ```
  */
@@ -128,10 +132,10 @@ export class Adam {
    * @returns The loss, gradient norm and learning rate of this step.
    * @throws {Error} If the gradient is not finite (nothing is updated).
    */
-  step(loss: () => tf.Scalar): AdamStepReport {
+  async step(loss: () => tf.Scalar): Promise<AdamStepReport> {
     const { value, grads } = tf.variableGrads(loss, this.#variables as tf.Variable[]);
     try {
-      return this.applyGradients(this.#variables.map((v) => grads[v.name]), value);
+      return await this.applyGradients(this.#variables.map((v) => grads[v.name]), value);
     } finally {
       tf.dispose([value, ...Object.values(grads)]);
     }
@@ -145,14 +149,15 @@ export class Adam {
    * @returns The loss, gradient norm and learning rate of this step.
    * @throws {Error} If the gradient is not finite (nothing is updated).
    */
-  applyGradients(grads: readonly (tf.Tensor | undefined)[], loss?: tf.Scalar): AdamStepReport {
+  async applyGradients(grads: readonly (tf.Tensor | undefined)[], loss?: tf.Scalar): Promise<AdamStepReport> {
     const { beta1, beta2, eps, clipNorm } = this.config;
     const lr = this.lr;
-    const norm = tf.tidy(() =>
-      tf.sqrt(tf.addN(grads.filter((g): g is tf.Tensor => g !== undefined).map((g) => tf.sum(tf.square(g)))))
-    );
-    const [gradNorm, lossValue] = [norm.dataSync()[0], loss ? loss.dataSync()[0] : NaN];
-    norm.dispose();
+    const norms = tf.tidy(() => {
+      const squares = grads.filter((g): g is tf.Tensor => g !== undefined).map((g) => tf.sum(tf.square(g)));
+      return tf.stack([tf.sqrt(tf.addN(squares)), loss ?? tf.scalar(NaN)]);
+    });
+    const [gradNorm, lossValue] = await norms.data();
+    norms.dispose();
     if (!Number.isFinite(gradNorm)) {
       throw new Error(`Cannot apply Adam step ${this.#step} as the gradient norm is ${gradNorm}`);
     }
@@ -200,7 +205,7 @@ export class Adam {
    * @param state The saved state.
    * @throws {TypeError} If an entry is missing or has the wrong shape.
    */
-  setState(state: Record<string, tf.Tensor>): void {
+  async setState(state: Record<string, tf.Tensor>): Promise<void> {
     const read = (key: string, like: tf.Tensor) => {
       const t = state[key];
       if (!t || !tf.util.arraysEqual(t.shape, like.shape)) {
@@ -215,11 +220,12 @@ export class Adam {
     if (!state.step) {
       throw new TypeError("Cannot restore Adam as 'step' must be present: current value is missing");
     }
+    const step = (await state.step.data())[0];
     const m = this.#m.map((old, i) => read(`m.${i}`, old));
     const v = this.#v.map((old, i) => read(`v.${i}`, old));
     tf.dispose([...this.#m, ...this.#v]);
     [this.#m, this.#v] = [m, v];
-    this.#step = state.step.dataSync()[0];
+    this.#step = step;
   }
 
   /** Frees the moment tensors. */
