@@ -157,7 +157,7 @@ function divergenceSignal(state: DistillState, batch: StudentBatch): Signal {
     const zPsi = aux.apply(xt, labels, options);
     const g = maskGradient(divergence.gradLogits(zPsi, zPhi), masked) as tf.Tensor3D;
     const perSample = tf.stack([
-      tf.addN([batch.studentCheck, finiteCheck(zPhi), finiteCheck(zPsi)]),
+      tf.add(tf.add(batch.studentCheck, finiteCheck(zPhi)), finiteCheck(zPsi)),
       tf.mul(tf.sum(tf.square(g), [1, 2]), 0.5),
       tf.mean(tf.cast(masked, "float32"), 1),
     ]) as tf.Tensor2D;

@@ -153,8 +153,10 @@ export class Adam {
     const { beta1, beta2, eps, clipNorm } = this.config;
     const lr = this.lr;
     const norms = tf.tidy(() => {
+      // Pairwise adds rather than one addN: tfjs-webgpu's AddN over many inputs returned wrong sums.
       const squares = grads.filter((g): g is tf.Tensor => g !== undefined).map((g) => tf.sum(tf.square(g)));
-      return tf.stack([tf.sqrt(tf.addN(squares)), loss ?? tf.scalar(NaN)]);
+      const total = squares.reduce((sum, x) => tf.add(sum, x), tf.scalar(0));
+      return tf.stack([tf.sqrt(total), loss ?? tf.scalar(NaN)]);
     });
     const [gradNorm, lossValue] = await norms.data();
     norms.dispose();
