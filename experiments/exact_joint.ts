@@ -24,12 +24,12 @@ import {
 } from "../lib/models/mod.ts";
 import { Adam } from "../lib/optim/mod.ts";
 import { mdmTrainStep, resolveMdmTrainConfig } from "../lib/mdm/mod.ts";
-import { sampleAncestral, sampleMaskGit, sampleOneStep } from "../lib/sampling/mod.ts";
-import { sampleEmbeddingNoise, sampleXInit } from "../lib/init/mod.ts";
+import { sampleAncestral, sampleMaskGit } from "../lib/sampling/mod.ts";
 import {
   createDistillState,
   type DistillConfig,
   distillStep,
+  generateOneStep,
   type PartialDistillConfig,
   resolveDistillConfig,
 } from "../lib/distill/mod.ts";
@@ -196,23 +196,6 @@ async function distill(
   const student = state.emaStudent();
   state.dispose();
   return student;
-}
-
-/** The student's one-step sampler: x_init and σ noise drawn as in training, one forward pass. */
-function oneStepSampler(student: Transformer, config: DistillConfig) {
-  const { seqLen, codebookSize, width } = student.config;
-  const { maskId } = student.layout;
-  return (labels: tf.Tensor1D, rng: Rng) =>
-    tf.tidy(() => {
-      const batch = labels.shape[0];
-      const xInit = sampleXInit(config.init.rInit, { batch, seqLen, codebookSize, maskId, rng });
-      const noise = sampleEmbeddingNoise([batch, seqLen, width], rng);
-      const denoiser = student.asDenoiser({
-        validateIds: false,
-        embeddingNoise: { sigma: config.init.sigma, noise },
-      });
-      return sampleOneStep(denoiser, xInit, labels, rng, { codebookSize });
-    });
 }
 
 function metricsOf(m: SampleMetrics): Record<string, number> {
@@ -402,7 +385,7 @@ export async function runExactJoint(
     const method = point.label || `one-step student (EMA), ${iterations} iterations`;
     const metrics = await table.add(
       { table: tableName, group: "Di[M]O", method, steps: 1 },
-      oneStepSampler(student, config),
+      (labels, r) => generateOneStep(student, config.init, labels, r),
       tableName === undefined ? "Di[M]O student" : undefined,
     );
     table.rows[table.rows.length - 1] = {

@@ -61,3 +61,4 @@ export * from "./config.ts";
 export * from "./state.ts";
 export * from "./step.ts";
 export * from "./checkpoint.ts";
+export * from "./generate.ts";
