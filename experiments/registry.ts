@@ -6,6 +6,7 @@
 import type { BackendInfo } from "../lib/backend/mod.ts";
 import type { Results } from "./results.ts";
 import { exactJoint } from "./exact_joint.ts";
+import { imageExperiment } from "./images.ts";
 
 /** What an experiment gets from the command line. */
 export interface ExperimentContext {
@@ -36,6 +37,8 @@ export interface Experiment {
 /** Name → experiment; the first entry runs when no name is given. */
 export const EXPERIMENTS = {
   "exact-joint": exactJoint,
+  mnist: imageExperiment("mnist"),
+  fashion: imageExperiment("fashion"),
 } as const satisfies Record<string, Experiment>;
 
 /** The name of a known experiment. */

@@ -17,3 +17,4 @@
  * @module
  */
 export * from "./joint_metrics.ts";
+export * from "./image_metrics.ts";

@@ -1,0 +1,61 @@
+/**
+ * The image experiment end to end on a tiny profile: every row, metric, checkpoint and sample
+ * grid, with no tensor left behind.
+ */
+import assert from "node:assert/strict";
+import { type BackendInfo, tf } from "@dimo/dimo";
+import { useTestBackend } from "../lib/backend/testing.ts";
+import { type ImageProfile, runImages } from "../experiments/images.ts";
+import { writeResults } from "../experiments/results.ts";
+
+const backend: BackendInfo = await useTestBackend();
+
+const TINY: ImageProfile = {
+  trainImages: 400,
+  tokenizer: { codebookSize: 16, samplePatches: 4000, iterations: 2 },
+  classifier: { epochs: 1 },
+  teacher: { width: 16, layers: 1, heads: 2, iterations: 10, batch: 16, lr: 1e-3 },
+  distill: { iterations: 3, batch: 8, lr: 1e-5 },
+  sampler: { cfg: 1, gumbelTemperature: 4.5, steps: [4, 2] },
+  evalSamples: 60,
+};
+
+Deno.test("the MNIST experiment writes the paper's table, checkpoints and sample grids", async () => {
+  const out = await Deno.makeTempDir({ dir: ".tmp", prefix: "images-" });
+  try {
+    const before = tf.memory().numTensors;
+    const results = await runImages({ profile: "quick", seed: 1, backend, out }, "mnist", TINY);
+    assert.equal(tf.memory().numTensors, before);
+    assert.deepEqual(results.rows.map((r) => `${r.group}/${r.steps}`), [
+      "Tokenizer/0",
+      "Teacher/4",
+      "Teacher/2",
+      "Di[M]O/1",
+    ]);
+    for (const row of results.rows) {
+      const m = row.metrics;
+      assert.ok(Number.isFinite(m.fid) && m.fid >= -1e-6, `${row.method}: fid ${m.fid}`);
+      for (const key of ["precision", "recall", "density", "coverage", "class_accuracy"]) {
+        assert.ok(m[key] >= 0 && Number.isFinite(m[key]), `${row.method}: ${key} ${m[key]}`);
+      }
+      assert.ok(m.inception_score >= 1 && m.inception_score <= 10, `${row.method}: IS ${m.inception_score}`);
+    }
+    assert.equal(results.runtime.length, 3);
+    assert.equal(results.images?.length, 3);
+    await writeResults(out, results);
+    const files = [...Deno.readDirSync(out)].map((e) => e.name).sort();
+    for (
+      const name of [
+        "classifier.safetensors",
+        "results.html",
+        "samples-dimo.png",
+        "samples-teacher-2.png",
+        "student.safetensors",
+        "teacher.safetensors",
+        "tokenizer.safetensors",
+      ]
+    ) assert.ok(files.includes(name), `${name} in ${files}`);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
