@@ -76,7 +76,7 @@ export const IMAGE_PROFILES: Readonly<Record<"quick" | "full", ImageProfile>> = 
     tokenizer: { codebookSize: 256, samplePatches: 50_000, iterations: 8 },
     classifier: { epochs: 1 },
     teacher: { width: 96, layers: 3, heads: 4, iterations: 600, batch: 64, lr: 1e-3 },
-    distill: { iterations: 200, batch: 32, lr: 2e-5 },
+    distill: { iterations: 300, batch: 32, lr: 1e-4 },
     sampler: { cfg: 1, gumbelTemperature: 4.5, steps: [16, 8, 4, 2] },
     evalSamples: 1000,
   },
