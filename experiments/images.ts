@@ -162,6 +162,7 @@ async function distill(teacher: Transformer, config: DistillConfig, iterations: 
 
 /** Generates `n` images (labels cycling through the classes), timing the sampler with decoding. */
 async function generate(
+  label: string,
   n: number,
   classes: number,
   tokenizer: PatchTokenizer,
@@ -169,6 +170,7 @@ async function generate(
 ): Promise<{ images: tf.Tensor3D; labels: tf.Tensor1D; seconds: number }> {
   const labels = tf.tensor1d(Int32Array.from({ length: n }, (_, i) => i % classes), "int32");
   const parts: tf.Tensor3D[] = [];
+  const progress = new Progress(`sampling: ${label}`, n, { every: CHUNK, unit: "images" });
   const start = performance.now();
   for (let from = 0; from < n; from += CHUNK) {
     const part = tf.slice(labels, [from], [Math.min(CHUNK, n - from)]);
@@ -177,6 +179,7 @@ async function generate(
     await images.data(); // wait for the backend before the clock stops
     parts.push(images);
     tf.dispose([part, tokens]);
+    progress.tick(Math.min(n, from + CHUNK));
   }
   const seconds = (performance.now() - start) / 1000;
   const images = tf.concat(parts) as tf.Tensor3D;
@@ -267,7 +270,7 @@ export async function runImages(
     file: string,
     sampler: (labels: tf.Tensor1D) => tf.Tensor2D,
   ) => {
-    const generated = await generate(n, classes, tokenizer, sampler);
+    const generated = await generate(`${row.group}, ${row.steps} step(s)`, n, classes, tokenizer, sampler);
     const metrics = await evaluator.evaluate(generated.images, generated.labels);
     rows.push({ ...row, metrics: { ...metrics } });
     runtime.push({

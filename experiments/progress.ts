@@ -10,6 +10,7 @@ export class Progress {
   readonly #label: string;
   readonly #total: number;
   readonly #every: number;
+  readonly #unit: string;
   readonly #start = performance.now();
   readonly #tty = Deno.stderr.isTerminal();
 
@@ -18,10 +19,12 @@ export class Progress {
    *
    * @param label What is running.
    * @param total The number of steps.
-   * @param every Print every this many steps when not on a terminal.
+   * @param options `unit` of the rate ("steps" by default); print `every` this many steps when
+   * not on a terminal (a tenth of the total by default).
    */
-  constructor(label: string, total: number, every = Math.max(1, Math.round(total / 10))) {
-    [this.#label, this.#total, this.#every] = [label, total, every];
+  constructor(label: string, total: number, options: { every?: number; unit?: string } = {}) {
+    const { every = Math.max(1, Math.round(total / 10)), unit = "steps" } = options;
+    [this.#label, this.#total, this.#every, this.#unit] = [label, total, every, unit];
   }
 
   /**
@@ -37,7 +40,7 @@ export class Progress {
     const eta = (this.#total - done) / rate;
     const shown = Object.entries(metrics).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(", ");
     const line = `${this.#label}: ${done}/${this.#total}${shown ? `, ${shown}` : ""}, ` +
-      `${rate.toFixed(1)} steps/s, ETA ${eta.toFixed(0)} s`;
+      `${rate.toFixed(1)} ${this.#unit}/s, ETA ${eta.toFixed(0)} s`;
     const text = this.#tty ? `\r${line}\x1b[K${done === this.#total ? "\n" : ""}` : `${line}\n`;
     Deno.stderr.writeSync(new TextEncoder().encode(text));
   }
