@@ -35,7 +35,7 @@ import {
   generateOneStep,
   resolveDistillConfig,
 } from "../lib/distill/mod.ts";
-import { encodePng, imageGrid } from "../lib/viz/mod.ts";
+import { type Chart, encodePng, imageGrid } from "../lib/viz/mod.ts";
 import type { Experiment, ExperimentContext } from "./registry.ts";
 import type { ResultImage, ResultRow, Results, RuntimeRow } from "./results.ts";
 import { Progress } from "./progress.ts";
@@ -342,6 +342,27 @@ export async function runImages(
       `classifier above; precision/recall/density/coverage with k = 3.`,
     `Data: ${train.source}.`,
   );
+  const teacherRows = rows.filter((r) => r.group === "Teacher");
+  const studentRows = rows.filter((r) => r.group === "Di[M]O");
+  const fidAgainstSteps: Chart = {
+    title: `${dataset}: FID against sampling steps`,
+    xLabel: "steps (network evaluations per image)",
+    yLabel: "FID",
+    series: [
+      {
+        name: "teacher, MaskGIT sampler",
+        x: teacherRows.map((r) => r.steps),
+        y: teacherRows.map((r) => r.metrics.fid),
+        mode: "lines+markers",
+      },
+      {
+        name: "Di[M]O one-step student",
+        x: studentRows.map((r) => r.steps),
+        y: studentRows.map((r) => r.metrics.fid),
+        mode: "markers",
+      },
+    ],
+  };
   return {
     experiment: dataset,
     profile: context.profile,
@@ -352,6 +373,7 @@ export async function runImages(
     rows,
     runtime,
     notes,
+    charts: [fidAgainstSteps],
     images,
   };
 }

@@ -42,6 +42,7 @@ Deno.test("the MNIST experiment writes the paper's table, checkpoints and sample
     }
     assert.equal(results.runtime.length, 3);
     assert.equal(results.images?.length, 3);
+    assert.deepEqual(results.charts?.[0].series.map((line) => line.x), [[4, 2], [1]]);
     await writeResults(out, results);
     const files = [...Deno.readDirSync(out)].map((e) => e.name).sort();
     for (
