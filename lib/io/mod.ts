@@ -25,3 +25,4 @@ export * from "./safetensors_tf.ts";
 export * from "./safetensors_file.ts";
 export * from "./atomic.ts";
 export * from "./json.ts";
+export * from "./configured.ts";

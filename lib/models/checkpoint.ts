@@ -4,18 +4,14 @@
  *
  * @module
  */
-import * as tf from "../backend/tf.ts";
-import { loadSafetensors, saveSafetensors } from "../io/safetensors_file.ts";
-import {
-  CheckpointMismatchError,
-  firstConfigDifference,
-  parseConfigJson,
-  stringifyConfigJson,
-} from "../io/json.ts";
+import { type ConfiguredFile, loadConfigured, saveConfigured } from "../io/configured.ts";
 import { resolveTransformerConfig, type TransformerConfig } from "./config.ts";
 import { Transformer } from "./transformer.ts";
 
-const CONFIG_KEY = "dimo.transformer";
+const FILE: ConfiguredFile<TransformerConfig> = {
+  key: "dimo.transformer",
+  resolve: resolveTransformerConfig,
+};
 
 /**
  * Writes a model's weights and configuration to one safetensors file, atomically.
@@ -45,9 +41,7 @@ export async function saveTransformer(
   model: Transformer,
   metadata: Record<string, string> = {},
 ): Promise<void> {
-  await saveSafetensors(path, model.namedWeights(), {
-    metadata: { ...metadata, [CONFIG_KEY]: stringifyConfigJson(model.config, 0) },
-  });
+  await saveConfigured(path, model.namedWeights(), { key: FILE.key, config: model.config, metadata });
 }
 
 /**
@@ -63,19 +57,10 @@ export async function loadTransformer(
   path: string,
   options: { readonly expected?: TransformerConfig } = {},
 ): Promise<Transformer> {
-  const { tensors, metadata } = await loadSafetensors(path);
-  try {
-    const text = metadata[CONFIG_KEY];
-    if (text === undefined) {
-      throw new TypeError(`Cannot load checkpoint "${path}" as it has no '${CONFIG_KEY}' metadata`);
-    }
-    const config = resolveTransformerConfig(parseConfigJson<TransformerConfig>(text));
-    if (options.expected) {
-      const diff = firstConfigDifference(options.expected, config);
-      if (diff) throw new CheckpointMismatchError(path, diff.field, diff.expected, diff.actual);
-    }
-    return new Transformer(config, { weights: tensors });
-  } finally {
-    tf.dispose(Object.values(tensors));
-  }
+  return await loadConfigured(
+    path,
+    FILE,
+    (config, weights) => new Transformer(config, { weights }),
+    options.expected,
+  );
 }

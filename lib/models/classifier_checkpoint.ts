@@ -4,17 +4,10 @@
  *
  * @module
  */
-import * as tf from "../backend/tf.ts";
-import {
-  CheckpointMismatchError,
-  firstConfigDifference,
-  parseConfigJson,
-  stringifyConfigJson,
-} from "../io/json.ts";
-import { loadSafetensors, saveSafetensors } from "../io/safetensors_file.ts";
+import { type ConfiguredFile, loadConfigured, saveConfigured } from "../io/configured.ts";
 import { Classifier, type ClassifierConfig, resolveClassifierConfig } from "./classifier.ts";
 
-const CONFIG_KEY = "dimo.classifier";
+const FILE: ConfiguredFile<ClassifierConfig> = { key: "dimo.classifier", resolve: resolveClassifierConfig };
 
 /**
  * Writes a classifier's weights and configuration to one safetensors file, atomically.
@@ -44,8 +37,10 @@ export async function saveClassifier(
   classifier: Classifier,
   metadata: Record<string, string> = {},
 ): Promise<void> {
-  await saveSafetensors(path, classifier.namedWeights(), {
-    metadata: { ...metadata, [CONFIG_KEY]: stringifyConfigJson(classifier.config, 0) },
+  await saveConfigured(path, classifier.namedWeights(), {
+    key: FILE.key,
+    config: classifier.config,
+    metadata,
   });
 }
 
@@ -62,19 +57,10 @@ export async function loadClassifier(
   path: string,
   options: { readonly expected?: ClassifierConfig } = {},
 ): Promise<Classifier> {
-  const { tensors, metadata } = await loadSafetensors(path);
-  try {
-    const text = metadata[CONFIG_KEY];
-    if (text === undefined) {
-      throw new TypeError(`Cannot load checkpoint "${path}" as it has no '${CONFIG_KEY}' metadata`);
-    }
-    const config = resolveClassifierConfig(parseConfigJson<ClassifierConfig>(text));
-    if (options.expected) {
-      const diff = firstConfigDifference(options.expected, config);
-      if (diff) throw new CheckpointMismatchError(path, diff.field, diff.expected, diff.actual);
-    }
-    return new Classifier(config, { weights: tensors });
-  } finally {
-    tf.dispose(Object.values(tensors));
-  }
+  return await loadConfigured(
+    path,
+    FILE,
+    (config, weights) => new Classifier(config, { weights }),
+    options.expected,
+  );
 }
