@@ -19,23 +19,19 @@ import {
   loadTransformer,
   resolveTransformerConfig,
   saveTransformer,
-  Transformer,
   type TransformerConfig,
 } from "../lib/models/mod.ts";
-import { Adam } from "../lib/optim/mod.ts";
-import { mdmTrainStep, resolveMdmTrainConfig } from "../lib/mdm/mod.ts";
+import { resolveMdmTrainConfig } from "../lib/mdm/mod.ts";
 import { sampleAncestral, sampleMaskGit } from "../lib/sampling/mod.ts";
 import {
-  createDistillState,
   type DistillConfig,
-  distillStep,
   generateOneStep,
   type PartialDistillConfig,
   resolveDistillConfig,
 } from "../lib/distill/mod.ts";
 import type { ExperimentContext } from "./registry.ts";
 import type { ResultRow, Results, RuntimeRow } from "./results.ts";
-import { Progress } from "./progress.ts";
+import { type CurvePoint, distillStudent, trainTeacher } from "./training.ts";
 import { type Chart, trainingCurves } from "../lib/viz/mod.ts";
 
 /** Settings of one profile. */
@@ -99,43 +95,24 @@ function teacherConfig(joint: ExactJoint, profile: ExactJointProfile): Transform
   });
 }
 
-/** Iterations between the points of a training curve. */
-const CURVE_EVERY = 10;
-
-/** A point of a training curve. */
-interface CurvePoint {
-  readonly iteration: number;
-  readonly [metric: string]: number;
-}
-
-async function trainTeacher(
-  joint: ExactJoint,
-  profile: ExactJointProfile,
-  rng: Rng,
-  curve: CurvePoint[],
-): Promise<Transformer> {
+/** Trains the teacher on the joint's samples, toward the true conditional: no label drop, no smoothing. */
+function trainJointTeacher(joint: ExactJoint, profile: ExactJointProfile, rng: Rng, curve: CurvePoint[]) {
   const { seqLen } = joint.spec;
-  const t = profile.teacher;
-  const config = teacherConfig(joint, profile);
-  const teacher = new Transformer(config, { rng: rng.fork("init") });
-  const adam = new Adam(teacher.trainableVariables(), { lr: t.lr, warmupSteps: 100 });
-  // The target here is the true conditional: no unconditional branch, no smoothed targets.
-  const trainConfig = resolveMdmTrainConfig({ labelDropRate: 0, labelSmoothing: 0 });
+  const { iterations, batch, lr } = profile.teacher;
   const data = rng.fork("data");
-  const progress = new Progress("teacher", t.iterations);
-  for (let i = 1; i <= t.iterations; i++) {
-    const { tokens, labels } = joint.sample(t.batch, data);
-    const batch = {
-      tokens: tf.tensor2d(tokens, [t.batch, seqLen], "int32"),
-      labels: tf.tensor1d(labels, "int32"),
-    };
-    const report = await mdmTrainStep(teacher, batch, { config: trainConfig, optimizer: adam, rng });
-    tf.dispose([batch.tokens, batch.labels]);
-    progress.tick(i, { loss: report.loss });
-    if (i % CURVE_EVERY === 0) curve.push({ iteration: i, loss: report.loss });
-  }
-  adam.dispose();
-  return teacher;
+  const nextBatch = () => {
+    const { tokens, labels } = joint.sample(batch, data);
+    return { tokens: tf.tensor2d(tokens, [batch, seqLen], "int32"), labels: tf.tensor1d(labels, "int32") };
+  };
+  const config = resolveMdmTrainConfig({ labelDropRate: 0, labelSmoothing: 0 });
+  return trainTeacher(
+    teacherConfig(joint, profile),
+    { iterations, lr, warmupSteps: 100, config, nextBatch },
+    {
+      rng,
+      curve,
+    },
+  );
 }
 
 /** Draws `n` samples with uniform labels from a tensor sampler, in chunks, timing it. */
@@ -175,27 +152,6 @@ function distillConfig(profile: ExactJointProfile, override: PartialDistillConfi
     auxAdam: { lr: auxLr },
     ...override,
   });
-}
-
-/** Distils the teacher and returns the student's EMA as a one-step sampler. */
-async function distill(
-  teacher: Transformer,
-  config: DistillConfig,
-  options: { iterations: number; seed: number; label: string; curve: CurvePoint[] },
-) {
-  const { iterations, label, curve } = options;
-  const state = createDistillState(teacher, config, options.seed);
-  const progress = new Progress(label, iterations);
-  for (let i = 1; i <= iterations; i++) {
-    const report = await distillStep(state);
-    progress.tick(i, { aux_loss: report.auxLoss, g2: report.gSquared });
-    if (i % CURVE_EVERY === 0) {
-      curve.push({ iteration: i, aux_loss: report.auxLoss, g_squared: report.gSquared });
-    }
-  }
-  const student = state.emaStudent();
-  state.dispose();
-  return student;
 }
 
 function metricsOf(m: SampleMetrics): Record<string, number> {
@@ -303,7 +259,7 @@ async function obtainTeacher(
 ) {
   const expected = teacherConfig(joint, profile);
   if (context.teacher !== undefined) return await loadTransformer(context.teacher, { expected });
-  const teacher = await trainTeacher(joint, profile, options.rng.fork("teacher"), options.curve);
+  const teacher = await trainJointTeacher(joint, profile, options.rng.fork("teacher"), options.curve);
   await Deno.mkdir(context.out, { recursive: true });
   await saveTransformer(`${context.out}/teacher.safetensors`, teacher, {
     "dimo.experiment": "exact-joint",
@@ -381,7 +337,7 @@ export async function runExactJoint(
     const label = `Di[M]O${point.label ? ` (${point.label})` : ""}`;
     const curve: CurvePoint[] = [];
     distillCurves.push({ label, curve });
-    const student = await distill(teacher, config, { iterations, seed: context.seed, label, curve });
+    const student = await distillStudent(teacher, config, { iterations, seed: context.seed, label, curve });
     const method = point.label || `one-step student (EMA), ${iterations} iterations`;
     const metrics = await table.add(
       { table: tableName, group: "Di[M]O", method, steps: 1 },

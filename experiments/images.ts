@@ -21,24 +21,18 @@ import {
   saveClassifier,
   saveTransformer,
   trainClassifier,
-  Transformer,
+  type Transformer,
   type TransformerConfig,
 } from "../lib/models/mod.ts";
 import { type PatchTokenizer, trainKMeansTokenizer } from "../lib/tokenizer/mod.ts";
-import { Adam } from "../lib/optim/mod.ts";
-import { mdmTrainStep, resolveMdmTrainConfig } from "../lib/mdm/mod.ts";
+import { resolveMdmTrainConfig } from "../lib/mdm/mod.ts";
 import { sampleMaskGit } from "../lib/sampling/mod.ts";
-import {
-  createDistillState,
-  type DistillConfig,
-  distillStep,
-  generateOneStep,
-  resolveDistillConfig,
-} from "../lib/distill/mod.ts";
+import { type DistillConfig, generateOneStep, resolveDistillConfig } from "../lib/distill/mod.ts";
 import { type Chart, encodePng, imageGrid } from "../lib/viz/mod.ts";
 import type { Experiment, ExperimentContext } from "./registry.ts";
 import type { ResultImage, ResultRow, Results, RuntimeRow } from "./results.ts";
 import { Progress } from "./progress.ts";
+import { distillStudent, trainTeacher } from "./training.ts";
 
 /** Settings of one profile. */
 export interface ImageProfile {
@@ -107,34 +101,28 @@ function teacherConfig(profile: ImageProfile, tokenizer: PatchTokenizer, classes
   });
 }
 
-/** MaskGIT-style teacher training: masked CE with label drop 0.1 for CFG, Adam with warm-up. */
-async function trainTeacher(
+/** MaskGIT-style teacher training on random batches of the tokenised training set (label drop 0.1 for CFG). */
+function trainImageTeacher(
   config: TransformerConfig,
   data: { tokens: tf.Tensor2D; labels: tf.Tensor1D },
   profile: ImageProfile,
   rng: Rng,
 ): Promise<Transformer> {
   const { iterations, batch, lr } = profile.teacher;
-  const teacher = new Transformer(config, { rng: rng.fork("init") });
-  const adam = new Adam(teacher.trainableVariables(), { lr, warmupSteps: Math.min(500, iterations / 10) });
-  const trainConfig = resolveMdmTrainConfig({});
   const pick = rng.fork("batches");
-  const progress = new Progress("teacher", iterations);
   const n = data.tokens.shape[0];
-  for (let i = 1; i <= iterations; i++) {
-    const ids = tf.tensor1d(Int32Array.from({ length: batch }, () => pick.int(n)), "int32");
-    const tokens = tf.gather(data.tokens, ids) as tf.Tensor2D;
-    const labels = tf.gather(data.labels, ids) as tf.Tensor1D;
-    const report = await mdmTrainStep(teacher, { tokens, labels }, {
-      config: trainConfig,
-      optimizer: adam,
-      rng,
+  const nextBatch = () =>
+    tf.tidy(() => {
+      const ids = tf.tensor1d(Int32Array.from({ length: batch }, () => pick.int(n)), "int32");
+      return {
+        tokens: tf.gather(data.tokens, ids) as tf.Tensor2D,
+        labels: tf.gather(data.labels, ids) as tf.Tensor1D,
+      };
     });
-    tf.dispose([ids, tokens, labels]);
-    progress.tick(i, { loss: report.loss });
-  }
-  adam.dispose();
-  return teacher;
+  const warmupSteps = Math.min(500, iterations / 10);
+  return trainTeacher(config, { iterations, lr, warmupSteps, config: resolveMdmTrainConfig({}), nextBatch }, {
+    rng,
+  });
 }
 
 /** The paper's MaskGIT distillation settings with the profile's batch and learning rates. */
@@ -146,18 +134,6 @@ function distillConfig(profile: ImageProfile): DistillConfig {
     studentAdam: { lr },
     auxAdam: { lr },
   });
-}
-
-async function distill(teacher: Transformer, config: DistillConfig, iterations: number, seed: number) {
-  const state = createDistillState(teacher, config, seed);
-  const progress = new Progress("Di[M]O", iterations);
-  for (let i = 1; i <= iterations; i++) {
-    const report = await distillStep(state);
-    progress.tick(i, { aux_loss: report.auxLoss, g2: report.gSquared });
-  }
-  const student = state.emaStudent();
-  state.dispose();
-  return student;
 }
 
 /** Generates `n` images (labels cycling through the classes), timing the sampler with decoding. */
@@ -260,7 +236,7 @@ export async function runImages(
   const config = teacherConfig(profile, tokenizer, classes);
   const teacher = context.teacher !== undefined
     ? await loadTransformer(context.teacher, { expected: config })
-    : await trainTeacher(config, { tokens, labels: trainLabels }, profile, rng.fork("teacher"));
+    : await trainImageTeacher(config, { tokens, labels: trainLabels }, profile, rng.fork("teacher"));
   tokens.dispose();
   await saveTransformer(`${context.out}/teacher.safetensors`, teacher);
 
@@ -324,7 +300,11 @@ export async function runImages(
   }
 
   const dConfig = distillConfig(profile);
-  const student = await distill(teacher, dConfig, profile.distill.iterations, context.seed);
+  const student = await distillStudent(teacher, dConfig, {
+    iterations: profile.distill.iterations,
+    seed: context.seed,
+    label: "Di[M]O",
+  });
   await saveTransformer(`${context.out}/student.safetensors`, student);
   const draw = rng.fork("dimo");
   await score(

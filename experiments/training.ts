@@ -1,0 +1,96 @@
+/**
+ * The training loops every experiment runs: the teacher's MDM training and the Di[M]O
+ * distillation, each with a progress line and a training curve.
+ *
+ * @module
+ */
+import * as tf from "../lib/backend/tf.ts";
+import type { Rng } from "../lib/rng/mod.ts";
+import { Transformer, type TransformerConfig } from "../lib/models/mod.ts";
+import { Adam } from "../lib/optim/mod.ts";
+import { type MdmTrainConfig, mdmTrainStep, type TokenBatch } from "../lib/mdm/mod.ts";
+import { createDistillState, type DistillConfig, distillStep } from "../lib/distill/mod.ts";
+import { Progress } from "./progress.ts";
+
+/** Iterations between the points of a training curve. */
+const CURVE_EVERY = 10;
+
+/** A point of a training curve. */
+export interface CurvePoint {
+  readonly iteration: number;
+  readonly [metric: string]: number;
+}
+
+/** Settings of {@linkcode trainTeacher}. */
+export interface TeacherTraining {
+  readonly iterations: number;
+  readonly lr: number;
+  readonly warmupSteps: number;
+  /** The MDM loss's settings (schedule, masking, label drop, smoothing). */
+  readonly config: MdmTrainConfig;
+  /** Draws the next batch of clean tokens and labels; the loop disposes it. */
+  readonly nextBatch: () => TokenBatch;
+}
+
+/**
+ * Trains a new teacher MDM with Adam, logging the loss every {@link CURVE_EVERY} iterations.
+ *
+ * @param config The teacher's architecture.
+ * @param training Iterations, learning rate, warm-up, loss settings and the batch source.
+ * @param options The generator of initial weights, masks and dropout, and a curve to fill, if any.
+ * @returns The trained teacher.
+ */
+export async function trainTeacher(
+  config: TransformerConfig,
+  training: TeacherTraining,
+  options: { readonly rng: Rng; readonly curve?: CurvePoint[] },
+): Promise<Transformer> {
+  const { iterations, lr, warmupSteps, nextBatch } = training;
+  const { rng, curve } = options;
+  const teacher = new Transformer(config, { rng: rng.fork("init") });
+  const adam = new Adam(teacher.trainableVariables(), { lr, warmupSteps });
+  const progress = new Progress("teacher", iterations);
+  for (let i = 1; i <= iterations; i++) {
+    const batch = nextBatch();
+    const report = await mdmTrainStep(teacher, batch, { config: training.config, optimizer: adam, rng });
+    tf.dispose([batch.tokens, batch.labels]);
+    progress.tick(i, { loss: report.loss });
+    if (i % CURVE_EVERY === 0) curve?.push({ iteration: i, loss: report.loss });
+  }
+  adam.dispose();
+  return teacher;
+}
+
+/**
+ * Distils the teacher and returns the student's EMA, logging the aux loss and ½Σg²/B every
+ * {@link CURVE_EVERY} iterations.
+ *
+ * @param teacher The teacher; borrowed.
+ * @param config The distillation settings.
+ * @param options Iterations, seed, the progress label and a curve to fill, if any.
+ * @returns The EMA student; the caller disposes it.
+ */
+export async function distillStudent(
+  teacher: Transformer,
+  config: DistillConfig,
+  options: {
+    readonly iterations: number;
+    readonly seed: number;
+    readonly label: string;
+    readonly curve?: CurvePoint[];
+  },
+): Promise<Transformer> {
+  const { iterations, label, curve } = options;
+  const state = createDistillState(teacher, config, options.seed);
+  const progress = new Progress(label, iterations);
+  for (let i = 1; i <= iterations; i++) {
+    const report = await distillStep(state);
+    progress.tick(i, { aux_loss: report.auxLoss, g2: report.gSquared });
+    if (i % CURVE_EVERY === 0) {
+      curve?.push({ iteration: i, aux_loss: report.auxLoss, g_squared: report.gSquared });
+    }
+  }
+  const student = state.emaStudent();
+  state.dispose();
+  return student;
+}
