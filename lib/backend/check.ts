@@ -14,6 +14,27 @@ import { errorMessage } from "../validate/mod.ts";
 const ASYNC_READ_ONLY = new Set(["webgpu"]);
 
 /**
+ * The smallest and largest value of a non-empty tensor, read back synchronously; `undefined` on
+ * a backend that can only read back asynchronously (webgpu), where value checks are skipped.
+ *
+ * @param t Any non-empty tensor.
+ * @returns `[min, max]`, or `undefined` where a synchronous read is impossible.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { tf, useBackend, valueRange } from "@dimo/dimo";
+ * await useBackend("cpu");
+ * assert.deepEqual(valueRange(tf.tensor1d([3, -1, 2])), [-1, 3]);
+ * ```
+ */
+export function valueRange(t: tf.Tensor): [number, number] | undefined {
+  if (ASYNC_READ_ONLY.has(tf.getBackend())) return undefined;
+  const [low, high] = tf.tidy(() => tf.stack([tf.min(t), tf.max(t)]).dataSync());
+  return [low, high];
+}
+
+/**
  * Throws a `RangeError` unless every id in `ids` lies in `[0, high)`, naming the first offending
  * value. Reads two numbers back from the backend; on a backend that can only read back
  * asynchronously (webgpu) it checks nothing, and out-of-range ids give gather's undefined rows.
@@ -34,8 +55,9 @@ const ASYNC_READ_ONLY = new Set(["webgpu"]);
  * ```
  */
 export function checkIds(action: string, field: string, ids: tf.Tensor, high: number): void {
-  if (ids.size === 0 || ASYNC_READ_ONLY.has(tf.getBackend())) return;
-  const [low, top] = tf.tidy(() => tf.stack([tf.min(ids), tf.max(ids)]).dataSync());
+  const range = ids.size === 0 ? undefined : valueRange(ids);
+  if (range === undefined) return;
+  const [low, top] = range;
   if (low < 0 || top >= high) {
     const bad = low < 0 ? low : top;
     throw new RangeError(errorMessage(action, field, `ids in [0, ${high - 1}]`, bad));

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import * as tf from "../backend/tf.ts";
+import type * as tf from "../backend/tf.ts";
+import { valueRange } from "../backend/check.ts";
 import { checkDtype, checkShape, errorMessage } from "../validate/mod.ts";
 
 /**
@@ -19,8 +20,9 @@ export function checkImages(
   checkShape(action, "images", images.shape, [-1, imageSize, imageSize]);
   checkDtype(action, "images", images.dtype, "float32");
   if (images.shape[0] === 0) throw new RangeError(errorMessage(action, "images", "at least one image", "[]"));
-  if (!validateRange || tf.getBackend() === "webgpu") return;
-  const [low, high] = tf.tidy(() => tf.stack([tf.min(images), tf.max(images)]).dataSync());
+  const range = validateRange ? valueRange(images) : undefined;
+  if (range === undefined) return;
+  const [low, high] = range;
   if (!(low >= 0 && high <= 1)) {
     throw new RangeError(errorMessage(action, "images", "pixels in [0, 1]", `[${low}, ${high}]`));
   }
