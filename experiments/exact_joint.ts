@@ -195,8 +195,9 @@ class Table {
   async add(
     row: Omit<ResultRow, "metrics">,
     sampler: (labels: tf.Tensor1D, rng: Rng, hostLabels: Int32Array) => tf.Tensor2D,
-    runtimeMethod?: string,
+    options: { readonly runtimeMethod?: string; readonly gapReference?: GapReference } = {},
   ): Promise<SampleMetrics> {
+    const { runtimeMethod, gapReference } = options;
     const draw = this.rng.fork(`${row.table ?? ""}/${row.group}/${row.method}/${row.steps}`);
     const { samples, seconds } = await drawSamples(
       this.n,
@@ -205,7 +206,8 @@ class Table {
       (l, host) => sampler(l, draw, host),
     );
     const metrics = evaluateSamples(this.joint, samples);
-    this.rows.push({ ...row, metrics: metricsOf(metrics) });
+    const gap = gapReference && { gap_closed: gapClosed(metrics.tv, gapReference) };
+    this.rows.push({ ...row, metrics: { ...metricsOf(metrics), ...gap } });
     if (runtimeMethod !== undefined) {
       this.runtime.push({
         method: runtimeMethod,
@@ -218,11 +220,17 @@ class Table {
   }
 }
 
+/** The teacher's TV with the ancestral sampler at 1 step and at L steps. */
+interface GapReference {
+  readonly oneStep: number;
+  readonly allSteps: number;
+}
+
 /**
  * The share of the teacher's TV gap between 1 and L ancestral steps that a one-step sampler
  * closes: 0 at the teacher's 1-step TV, 1 at its L-step TV.
  */
-function gapClosed(tv: number, reference: { readonly oneStep: number; readonly allSteps: number }): number {
+function gapClosed(tv: number, reference: GapReference): number {
   return (reference.oneStep - tv) / (reference.oneStep - reference.allSteps);
 }
 
@@ -317,14 +325,14 @@ export async function runExactJoint(
       await table.add(
         { group: "Teacher", method, steps },
         (l, r) => sampleMaskGit(denoiser, l, r, { ...sizes, steps, gumbelTemperature: 0 }),
-        `teacher, ${method}`,
+        { runtimeMethod: `teacher, ${method}` },
       );
     }
     const method = "ancestral sampler";
     const metrics = await table.add(
       { group: "Teacher", method, steps },
       (l, r) => sampleAncestral(denoiser, l, r, { ...sizes, steps }),
-      `teacher, ${method}`,
+      { runtimeMethod: `teacher, ${method}` },
     );
     tvAncestral.set(steps, metrics.tv);
   }
@@ -339,15 +347,11 @@ export async function runExactJoint(
     distillCurves.push({ label, curve });
     const student = await distillStudent(teacher, config, { iterations, seed: context.seed, label, curve });
     const method = point.label || `one-step student (EMA), ${iterations} iterations`;
-    const metrics = await table.add(
+    await table.add(
       { table: tableName, group: "Di[M]O", method, steps: 1 },
       (labels, r) => generateOneStep(student, config.init, labels, r),
-      tableName === undefined ? "Di[M]O student" : undefined,
+      { runtimeMethod: tableName === undefined ? "Di[M]O student" : undefined, gapReference: reference },
     );
-    table.rows[table.rows.length - 1] = {
-      ...table.rows[table.rows.length - 1],
-      metrics: { ...metricsOf(metrics), gap_closed: gapClosed(metrics.tv, reference) },
-    };
     if (save !== undefined) await saveTransformer(save, student, { "dimo.distill": JSON.stringify(config) });
     student.dispose();
   };
