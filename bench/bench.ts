@@ -1,14 +1,27 @@
 /**
- * `deno task bench [--backends wasm,cpu,webgpu] [--quick]`: matMul throughput and the time of one
- * training step of the reference transformer on each backend, as one Markdown table.
+ * `deno task bench [--backends wasm,cpu,webgpu] [--threads 1,2] [--quick]`: matMul throughput and
+ * the time of one training step of the reference transformer on each backend, as one Markdown
+ * table.
  *
- * Without `--backends` (or `DIMO_BACKEND`), it runs cpu and wasm, and webgpu when the adapter is
- * real hardware. `--quick` times fewer repeats and skips the cpu training step (~2 min).
+ * Without `--backends` (or `DIMO_BACKEND`), it runs wasm and cpu, and webgpu when the adapter is
+ * real hardware. wasm runs first as tfjs ships it (one thread, tfjs-wasm's own batched `matMul`),
+ * then with dimo's XNNPACK batched `matMul` once per thread count in `--threads` (default: 1 and
+ * the machine's cores). A backend, and wasm's thread count, is fixed for the life of a process, so each row is
+ * measured in a child process of its own, one after another. `--quick` times fewer repeats and
+ * skips the cpu training step (~2 min).
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { BACKEND_NAMES, type BackendInfo, checkOneOf, probeWebGpu, tf, useBackend } from "@dimo/dimo";
+import {
+  BACKEND_NAMES,
+  type BackendInfo,
+  checkOneOf,
+  chooseThreads,
+  probeWebGpu,
+  tf,
+  useBackend,
+} from "@dimo/dimo";
 import { benchMatMul, type MatMulResult } from "./matmul.ts";
 import {
   benchTrainStep,
@@ -17,6 +30,13 @@ import {
   REFERENCE_CONFIG,
   type StepResult,
 } from "./train_step.ts";
+
+/** One row of the table: a backend, and for wasm its thread count and batched-matMul kernel. */
+interface Setting {
+  readonly backend: string;
+  readonly threads?: number;
+  readonly stockKernels?: boolean;
+}
 
 interface Row {
   readonly info: BackendInfo;
@@ -38,24 +58,44 @@ async function chooseBackends(flag: string | undefined): Promise<string[]> {
     return names;
   }
   const probe = await probeWebGpu();
-  return probe.hardware ? ["cpu", "wasm", "webgpu"] : ["cpu", "wasm"];
+  return probe.hardware ? ["wasm", "cpu", "webgpu"] : ["wasm", "cpu"];
 }
 
-async function benchBackend(name: string, quick: boolean): Promise<Row> {
-  const info = await useBackend(name);
+function chooseThreadCounts(flag: string | undefined): number[] {
+  const listed = flag?.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const counts = listed?.map((s) => chooseThreads(s)!) ??
+    [1, chooseThreads() ?? Math.min(navigator.hardwareConcurrency, 8)];
+  return [...new Set(counts)];
+}
+
+/** wasm first as tfjs ships it (one thread, its own kernels), then with dimo's at each thread count. */
+function expandSettings(backends: readonly string[], threads: readonly number[]): Setting[] {
+  return backends.flatMap((backend): Setting[] =>
+    backend === "wasm"
+      ? [
+        { backend, threads: 1, stockKernels: true },
+        ...threads.map((count) => ({ backend, threads: count })),
+      ]
+      : [{ backend }]
+  );
+}
+
+async function benchSetting({ backend, threads, stockKernels }: Setting, quick: boolean): Promise<Row> {
+  const info = await useBackend(backend, { threads, stockKernels });
+  const name = info.name;
   const repeats = quick ? 1 : 3;
   const matMul: MatMulResult[] = [];
   for (const size of [512, 1024]) {
-    console.error(`${info.name}: matMul ${size}…`);
+    console.error(`${info.adapter}: matMul ${size}…`);
     matMul.push(await benchMatMul(size, repeats, 1));
   }
   let step: StepResult | string;
-  if (info.name === "cpu" && quick) {
+  if (name === "cpu" && quick) {
     step = "skipped under --quick (about 2 min a step)";
   } else {
-    console.error(`${info.name}: training step…`);
+    console.error(`${info.adapter}: training step…`);
     // The cpu backend takes minutes a step: one timed step after a 1-sample warm-up.
-    const cpu = info.name === "cpu";
+    const cpu = name === "cpu";
     step = await benchTrainStep({ steps: cpu || quick ? 1 : 3, smallWarmUp: cpu });
   }
   return { info, matMul, step };
@@ -63,10 +103,12 @@ async function benchBackend(name: string, quick: boolean): Promise<Row> {
 
 const fixed = (x: number, digits: number) => x.toFixed(digits);
 
-function formatRow({ info, matMul, step }: Row): string {
+/** A row's cells; `baseline` is the first timed step's seconds, for the speed-up column. */
+function formatRow({ info, matMul, step }: Row, baseline: number | undefined): string {
   const gflops = matMul.map((m) => m.correct ? fixed(m.gflops, 1) : `${fixed(m.gflops, 1)} (WRONG RESULT)`);
-  const stepCells = typeof step === "string" ? [step, "", "", ""] : [
+  const stepCells = typeof step === "string" ? [step, "", "", "", ""] : [
     `${fixed(step.seconds, 2)} (${step.steps === 1 ? "1 step" : `median of ${step.steps}`})`,
+    baseline === undefined ? "" : `${fixed(baseline / step.seconds, 2)}×`,
     fixed(step.forwardSeconds, 2),
     `${step.tensors[0]} → ${step.tensors[1]}`,
     fixed(step.loss, 4),
@@ -82,26 +124,55 @@ function describeModel(): string {
     `tied head; batch ${REFERENCE_BATCH}, ${masked} masked tokens a row, masked cross-entropy, adam(1e-4)`;
 }
 
+/** Runs one setting in a child process (the flag `--row` with the setting as JSON) and reads its row. */
+async function benchInChild(setting: Setting, quick: boolean): Promise<Row> {
+  const args = [
+    "run",
+    "--allow-read=.",
+    "--allow-env=DIMO_BACKEND,DIMO_THREADS",
+    new URL(import.meta.url).pathname,
+    `--row=${JSON.stringify(setting)}`,
+    ...(quick ? ["--quick"] : []),
+  ];
+  const { code, stdout } = await new Deno.Command("deno", { args, stdout: "piped", stderr: "inherit" })
+    .output();
+  if (code !== 0) throw new Error(`The bench of ${JSON.stringify(setting)} failed (exit code ${code})`);
+  return JSON.parse(new TextDecoder().decode(stdout)) as Row;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { backends: { type: "string" }, quick: { type: "boolean", default: false } },
+    options: {
+      backends: { type: "string" },
+      threads: { type: "string" },
+      quick: { type: "boolean", default: false },
+      row: { type: "string" },
+    },
   });
   const quick = values.quick ?? false;
+  if (values.row !== undefined) {
+    console.log(JSON.stringify(await benchSetting(JSON.parse(values.row) as Setting, quick)));
+    return;
+  }
+  const settings = expandSettings(await chooseBackends(values.backends), chooseThreadCounts(values.threads));
   const rows: Row[] = [];
-  for (const name of await chooseBackends(values.backends)) rows.push(await benchBackend(name, quick));
+  for (const setting of settings) rows.push(await benchInChild(setting, quick));
   console.log(`# dimo bench — ${new Date().toISOString()}\n`);
   console.log(
     `Deno ${Deno.version.deno} (V8 ${Deno.version.v8}), tfjs-core ${tf.version_core}${
       quick ? ", --quick" : ""
     }.`,
   );
-  console.log(`Training step: ${describeModel()}; one warm-up step first.\n`);
   console.log(
-    "| backend | adapter | matMul 512 GFLOP/s | matMul 1024 GFLOP/s | train step s | forward s | tensors before → after | loss |",
+    `Training step: ${describeModel()}; one warm-up step first. Each row ran in a process of its own; speed-up is against the first timed row.\n`,
   );
-  console.log("|---|---|---|---|---|---|---|---|");
-  for (const row of rows) console.log(formatRow(row));
+  console.log(
+    "| backend | adapter | matMul 512 GFLOP/s | matMul 1024 GFLOP/s | train step s | step speed-up | forward s | tensors before → after | loss |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|---|");
+  const timed = rows.map((row) => row.step).find((step) => typeof step !== "string");
+  for (const row of rows) console.log(formatRow(row, timed?.seconds));
   if (rows.some((row) => row.info.name === "cpu" && typeof row.step !== "string")) {
     console.log("\ncpu: one timed step after a 1-sample warm-up step (a full step takes minutes there).");
   }

@@ -1,16 +1,17 @@
 /**
- * `deno task experiment [name] [--profile quick|full] [--backend B] [--seed N] [--out DIR]
- * [--sweep S[,S…]] [--teacher FILE]`
+ * `deno task experiment [name] [--profile quick|full] [--backend B] [--threads N] [--seed N]
+ * [--out DIR] [--sweep S[,S…]] [--teacher FILE]`
  *
  * Runs one experiment and writes `DIR/results.json` and `DIR/results.md` (and the checkpoints it
  * trains). With no name it runs the default experiment in its quick profile. `--teacher` starts
  * from a saved teacher instead of training one; `--sweep` runs ablation tables instead of the
- * main one.
+ * main one. `--threads` (or `DIMO_THREADS`) sets the wasm backend's threads (default: the
+ * machine's cores).
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { chooseBackendName, useBackend } from "../lib/backend/mod.ts";
+import { chooseBackendName, chooseThreads, useBackend } from "../lib/backend/mod.ts";
 import { checkInteger, checkOneOf } from "../lib/validate/mod.ts";
 import { resultsMarkdown, writeResults } from "./results.ts";
 import { type Experiment, type ExperimentName, EXPERIMENTS } from "./registry.ts";
@@ -34,6 +35,7 @@ async function main(args: string[]): Promise<void> {
     options: {
       profile: { type: "string", default: "quick" },
       backend: { type: "string" },
+      threads: { type: "string" },
       seed: { type: "string", default: "0" },
       out: { type: "string" },
       sweep: { type: "string" },
@@ -45,7 +47,7 @@ async function main(args: string[]): Promise<void> {
   if (values.help) {
     console.log(
       `usage: deno task experiment [${names.join("|")}] [--profile quick|full] [--backend B] ` +
-        `[--seed N] [--out DIR] [--sweep NAME[,NAME…]] [--teacher FILE]`,
+        `[--threads N] [--seed N] [--out DIR] [--sweep NAME[,NAME…]] [--teacher FILE]`,
     );
     for (const name of names) {
       const { description, sweeps } = EXPERIMENTS[name];
@@ -63,7 +65,9 @@ async function main(args: string[]): Promise<void> {
     checkOneOf(`run ${name}`, "--sweep", sweep.trim(), experiment.sweeps ?? []);
   }
   if (values.teacher !== undefined) await checkReadableFile("--teacher", values.teacher);
-  const backend = await useBackend(chooseBackendName(values.backend));
+  const backend = await useBackend(chooseBackendName(values.backend), {
+    threads: chooseThreads(values.threads),
+  });
   const out = values.out ??
     `runs/${name}-${values.profile}${values.sweep ? `-sweep-${values.sweep.replaceAll(",", "-")}` : ""}`;
   console.log(

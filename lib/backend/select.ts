@@ -8,14 +8,31 @@
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import "@tensorflow/tfjs-backend-webgpu";
+import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "./tf.ts";
-import { checkOneOf } from "../validate/mod.ts";
+import { checkInRange, checkInteger, checkOneOf } from "../validate/mod.ts";
+import { MAX_WASM_THREADS, startWasmThreads } from "./wasm_threads.ts";
+import { installWasmBatchMatMul } from "./wasm_batch_matmul.ts";
 
 /** The backends dimo knows. `auto` resolves to `webgpu` or `wasm`. */
 export const BACKEND_NAMES = ["auto", "webgpu", "wasm", "cpu", "tensorflow"] as const;
 
 /** A backend name accepted by {@linkcode useBackend}. */
 export type BackendName = typeof BACKEND_NAMES[number];
+
+/** Options of {@linkcode useBackend}. */
+export interface BackendOptions {
+  /**
+   * Threads of the `wasm` backend, 1–8 (default: the machine's cores, at most 8). Fixed when wasm
+   * first starts in a process. Only XNNPACK's operators (2-D `matMul`, convolutions) use them.
+   */
+  readonly threads?: number;
+  /**
+   * Keep tfjs-wasm's own `BatchMatMul` kernel instead of dimo's XNNPACK one for batched products
+   * (default `false`; the bench sets it to measure the difference).
+   */
+  readonly stockKernels?: boolean;
+}
 
 /** What {@linkcode useBackend} initialised, for logs and results. */
 export interface BackendInfo {
@@ -93,12 +110,15 @@ async function setOrThrow(name: string): Promise<void> {
  *
  * `auto` takes `webgpu` only when Deno's adapter is real hardware, never a software fallback
  * (llvmpipe, lavapipe), and `wasm` otherwise. An explicit `webgpu` on a software adapter is
- * honoured but says so in `adapter`.
+ * honoured but says so in `adapter`. `wasm` starts tfjs's multi-threaded SIMD build when more than
+ * one thread is wanted (by default, on a machine with more than one core).
  *
  * @param name A {@linkcode BackendName}.
+ * @param options See {@linkcode BackendOptions}.
  * @returns The {@linkcode BackendInfo} to log with results.
- * @throws {RangeError} If the name is unknown.
- * @throws {Error} If the backend cannot start (no WebGPU adapter, tfjs-node-gpu not installed).
+ * @throws {RangeError} If the name is unknown or `threads` is not an integer in 1–8.
+ * @throws {Error} If the backend cannot start (no WebGPU adapter, tfjs-node-gpu not installed), or
+ *   wasm already runs with another thread count than `threads`.
  *
  * @example
  * ```ts
@@ -109,12 +129,12 @@ async function setOrThrow(name: string): Promise<void> {
  * assert.equal(tf.getBackend(), "cpu");
  * ```
  */
-export async function useBackend(name: string = "auto"): Promise<BackendInfo> {
+export async function useBackend(name: string = "auto", options: BackendOptions = {}): Promise<BackendInfo> {
   checkOneOf("choose a backend", "backend", name, BACKEND_NAMES);
   switch (name) {
     case "auto": {
       const probe = await probeWebGpu();
-      return useBackend(probe.hardware ? "webgpu" : "wasm");
+      return useBackend(probe.hardware ? "webgpu" : "wasm", options);
     }
     case "webgpu": {
       const probe = await probeWebGpu();
@@ -123,13 +143,8 @@ export async function useBackend(name: string = "auto"): Promise<BackendInfo> {
       const adapter = probe.hardware ? probe.description : `${probe.description} (software adapter)`;
       return { name, adapter };
     }
-    case "wasm": {
-      await setOrThrow("wasm");
-      const simd = tf.env().getBool("WASM_HAS_SIMD_SUPPORT") ? "SIMD" : "no SIMD";
-      // tfjs turns wasm threads off whenever it detects Node, which Deno emulates.
-      const threads = tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT") ? "threads" : "1 thread";
-      return { name, adapter: `wasm ${simd}, ${threads}` };
-    }
+    case "wasm":
+      return await initWasm(options);
     case "cpu":
       await setOrThrow("cpu");
       // The cpu backend advertises tfjs-node on first use when it sees Node; dimo chose cpu on purpose.
@@ -142,6 +157,29 @@ export async function useBackend(name: string = "auto"): Promise<BackendInfo> {
       throw new RangeError(`Unknown backend ${never}`);
     }
   }
+}
+
+async function initWasm({ threads, stockKernels = false }: BackendOptions): Promise<BackendInfo> {
+  if (threads !== undefined) {
+    checkInteger("use the wasm backend", "threads", threads);
+    checkInRange("use the wasm backend", "threads", threads, 1, MAX_WASM_THREADS);
+  }
+  const wanted = threads ?? Math.min(navigator.hardwareConcurrency, MAX_WASM_THREADS);
+  if (tf.findBackend("wasm") === null && wanted > 1) {
+    await startWasmThreads(wanted);
+  } else {
+    await setOrThrow("wasm");
+  }
+  const running = getThreadsCount();
+  if (threads !== undefined && running !== threads) {
+    throw new Error(
+      `Cannot use wasm with ${threads} threads: it already runs with ${running} in this process ` +
+        "(the thread count is fixed when wasm first starts)",
+    );
+  }
+  const simd = tf.env().getBool("WASM_HAS_SIMD_SUPPORT") ? "SIMD" : "no SIMD";
+  const batched = !stockKernels && installWasmBatchMatMul() ? "" : ", stock batched matMul";
+  return { name: "wasm", adapter: `wasm ${simd}, ${running} thread${running === 1 ? "" : "s"}${batched}` };
 }
 
 /**
@@ -171,4 +209,40 @@ export function chooseBackendName(flag?: string): BackendName {
   const name = flag ?? fromEnv ?? "auto";
   checkOneOf("choose a backend", flag !== undefined ? "--backend" : "DIMO_BACKEND", name, BACKEND_NAMES);
   return name;
+}
+
+/**
+ * The wasm thread count a program should use: the `--threads` value when given, else
+ * `DIMO_THREADS`, else `undefined` (the machine's cores, see {@linkcode BackendOptions}).
+ *
+ * @param flag The value of a `--threads` flag, if any.
+ * @returns The chosen count, checked, or `undefined`.
+ * @throws {RangeError} If the chosen value is not an integer in 1–8.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { chooseThreads } from "@dimo/dimo";
+ * assert.equal(chooseThreads("2"), 2);
+ * ```
+ */
+export function chooseThreads(flag?: string): number | undefined {
+  let fromEnv: string | undefined;
+  if (flag === undefined) {
+    try {
+      fromEnv = Deno.env.get("DIMO_THREADS");
+    } catch {
+      fromEnv = undefined; // no env permission: the default applies
+    }
+  }
+  const text = flag ?? fromEnv;
+  if (text === undefined || text === "") return undefined;
+  const source = flag !== undefined ? "--threads" : "DIMO_THREADS";
+  const threads = Number(text);
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_WASM_THREADS) {
+    throw new RangeError(
+      `Cannot choose the wasm threads: ${source} must be an integer in 1–${MAX_WASM_THREADS}, got '${text}'`,
+    );
+  }
+  return threads;
 }

@@ -4,11 +4,12 @@
  * @module
  */
 import * as tf from "./tf.ts";
-import { type BackendInfo, chooseBackendName, useBackend } from "./select.ts";
+import { type BackendInfo, chooseBackendName, chooseThreads, useBackend } from "./select.ts";
 
 /**
  * Initialises the backend named by `DIMO_BACKEND` (default `wasm`, the fastest CPU backend)
- * for a test file.
+ * for a test file, with `DIMO_THREADS` wasm threads (default 1: test tensors are small, and a
+ * thread pool costs start-up time in every test file).
  *
  * @returns The initialised backend.
  *
@@ -20,7 +21,7 @@ import { type BackendInfo, chooseBackendName, useBackend } from "./select.ts";
  */
 export async function useTestBackend(): Promise<BackendInfo> {
   const name = chooseBackendName();
-  return await useBackend(name === "auto" ? "wasm" : name);
+  return await useBackend(name === "auto" ? "wasm" : name, { threads: chooseThreads() ?? 1 });
 }
 
 /**
