@@ -26,6 +26,14 @@ async function checkReadableFile(flag: string, path: string): Promise<void> {
   }
 }
 
+/** Fails at start, naming the flag, when a directory the run needs is not there. */
+async function checkDirectory(flag: string, path: string): Promise<void> {
+  const info = await Deno.stat(path).catch(() => undefined);
+  if (!info?.isDirectory) {
+    throw new Error(`Cannot run an experiment as '${flag}' must be a directory: current value is "${path}"`);
+  }
+}
+
 const PROFILES = ["quick", "full"] as const;
 
 async function main(args: string[]): Promise<void> {
@@ -40,6 +48,8 @@ async function main(args: string[]): Promise<void> {
       out: { type: "string" },
       sweep: { type: "string" },
       teacher: { type: "string" },
+      checkpoints: { type: "string" },
+      "eval-samples": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -65,6 +75,14 @@ async function main(args: string[]): Promise<void> {
     checkOneOf(`run ${name}`, "--sweep", sweep.trim(), experiment.sweeps ?? []);
   }
   if (values.teacher !== undefined) await checkReadableFile("--teacher", values.teacher);
+  for (const flag of ["checkpoints", "eval-samples"] as const) {
+    if (values[flag] !== undefined && !experiment.flags?.includes(flag)) {
+      throw new RangeError(`Cannot run ${name} with --${flag}: it takes only the other flags`);
+    }
+  }
+  if (values.checkpoints !== undefined) await checkDirectory("--checkpoints", values.checkpoints);
+  const evalSamples = values["eval-samples"] === undefined ? undefined : Number(values["eval-samples"]);
+  if (evalSamples !== undefined) checkInteger("run an experiment", "--eval-samples", evalSamples, 10);
   const backend = await useBackend(chooseBackendName(values.backend), {
     threads: chooseThreads(values.threads),
   });
@@ -79,6 +97,8 @@ async function main(args: string[]): Promise<void> {
     backend,
     sweep: values.sweep,
     teacher: values.teacher,
+    checkpoints: values.checkpoints,
+    evalSamples,
     out,
   });
   await writeResults(out, results);

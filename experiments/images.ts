@@ -11,28 +11,22 @@
  * @module
  */
 import * as tf from "../lib/backend/tf.ts";
-import { createRng, type Rng } from "../lib/rng/mod.ts";
+import { createRng } from "../lib/rng/mod.ts";
 import { type ImageDataset, type ImageDatasetName, imageTensor, loadImageDataset } from "../lib/data/mod.ts";
 import { ImageEvaluator } from "../lib/eval/mod.ts";
-import {
-  type Classifier,
-  loadTransformer,
-  resolveTransformerConfig,
-  saveClassifier,
-  saveTransformer,
-  trainClassifier,
-  type Transformer,
-  type TransformerConfig,
-} from "../lib/models/mod.ts";
-import { type PatchTokenizer, trainKMeansTokenizer } from "../lib/tokenizer/mod.ts";
-import { resolveMdmTrainConfig } from "../lib/mdm/mod.ts";
+import type { PatchTokenizer } from "../lib/tokenizer/mod.ts";
 import { sampleMaskGit } from "../lib/sampling/mod.ts";
 import { type DistillConfig, generateOneStep, resolveDistillConfig } from "../lib/distill/mod.ts";
-import { type Chart, encodePng, imageGrid } from "../lib/viz/mod.ts";
+import { type Chart, encodePng, imageGrid, trainingCurves } from "../lib/viz/mod.ts";
 import type { Experiment, ExperimentContext } from "./registry.ts";
 import type { ResultImage, ResultRow, Results, RuntimeRow } from "./results.ts";
 import { Progress } from "./progress.ts";
-import { distillStudent, trainTeacher } from "./training.ts";
+import {
+  type ImageNetworks,
+  loadOrTrainNetworks,
+  NETWORK_NAMES,
+  type NetworkRecord,
+} from "./image_networks.ts";
 
 /** Settings of one profile. */
 export interface ImageProfile {
@@ -52,7 +46,18 @@ export interface ImageProfile {
     readonly batch: number;
     readonly lr: number;
   };
-  readonly distill: { readonly iterations: number; readonly batch: number; readonly lr: number };
+  /**
+   * Distillation: iterations, batch, the student's and the auxiliary model's Adam learning rates,
+   * and σ of `x_init`'s embedding noise (0 here: the exact-joint sweep found the paper's 0.1
+   * drowns this transformer's embeddings, whose scale is 0.05).
+   */
+  readonly distill: {
+    readonly iterations: number;
+    readonly batch: number;
+    readonly studentLr: number;
+    readonly auxLr: number;
+    readonly sigma: number;
+  };
   /** The teacher's sampler: MaskGIT's CFG weight w (ramped), Gumbel temperature, and the step counts. */
   readonly sampler: {
     readonly cfg: number;
@@ -63,23 +68,27 @@ export interface ImageProfile {
   readonly evalSamples: number;
 }
 
-/** The profiles; `quick` is for a CPU in minutes, `full` trains every network longer. */
+/**
+ * The profiles. `full` trains every network (the recipe of the shipped checkpoints, sized for a
+ * 2-core CPU) and scores 10,000 images a row; `quick` starts from the shipped checkpoints and
+ * scores 1,000 (without them it trains the same architectures briefly).
+ */
 export const IMAGE_PROFILES: Readonly<Record<"quick" | "full", ImageProfile>> = {
   quick: {
     trainImages: 10_000,
     tokenizer: { codebookSize: 256, samplePatches: 50_000, iterations: 8 },
     classifier: { epochs: 1 },
     teacher: { width: 96, layers: 3, heads: 4, iterations: 600, batch: 64, lr: 1e-3 },
-    distill: { iterations: 300, batch: 32, lr: 1e-4 },
+    distill: { iterations: 300, batch: 32, studentLr: 2e-4, auxLr: 1e-3, sigma: 0 },
     sampler: { cfg: 1, gumbelTemperature: 4.5, steps: [16, 8, 4, 2] },
     evalSamples: 1000,
   },
   full: {
-    trainImages: 60_000,
-    tokenizer: { codebookSize: 512, samplePatches: 200_000, iterations: 15 },
+    trainImages: 20_000,
+    tokenizer: { codebookSize: 256, samplePatches: 100_000, iterations: 10 },
     classifier: { epochs: 2 },
-    teacher: { width: 128, layers: 4, heads: 4, iterations: 20_000, batch: 128, lr: 5e-4 },
-    distill: { iterations: 5_000, batch: 64, lr: 1e-5 },
+    teacher: { width: 96, layers: 3, heads: 4, iterations: 1000, batch: 64, lr: 1e-3 },
+    distill: { iterations: 700, batch: 32, studentLr: 2e-4, auxLr: 1e-3, sigma: 0 },
     sampler: { cfg: 1, gumbelTemperature: 4.5, steps: [16, 8, 4, 2] },
     evalSamples: 10_000,
   },
@@ -88,51 +97,15 @@ export const IMAGE_PROFILES: Readonly<Record<"quick" | "full", ImageProfile>> = 
 /** Images per sampling call. */
 const CHUNK = 500;
 
-/** The class-conditional MDM over the tokenizer's codes. */
-function teacherConfig(profile: ImageProfile, tokenizer: PatchTokenizer, classes: number): TransformerConfig {
-  const { width, layers, heads } = profile.teacher;
-  return resolveTransformerConfig({
-    codebookSize: tokenizer.config.codebookSize,
-    numClasses: classes,
-    seqLen: tokenizer.seqLen,
-    width,
-    layers,
-    heads,
-  });
-}
-
-/** MaskGIT-style teacher training on random batches of the tokenised training set (label drop 0.1 for CFG). */
-function trainImageTeacher(
-  config: TransformerConfig,
-  data: { tokens: tf.Tensor2D; labels: tf.Tensor1D },
-  profile: ImageProfile,
-  rng: Rng,
-): Promise<Transformer> {
-  const { iterations, batch, lr } = profile.teacher;
-  const pick = rng.fork("batches");
-  const n = data.tokens.shape[0];
-  const nextBatch = () =>
-    tf.tidy(() => {
-      const ids = tf.tensor1d(Int32Array.from({ length: batch }, () => pick.int(n)), "int32");
-      return {
-        tokens: tf.gather(data.tokens, ids) as tf.Tensor2D,
-        labels: tf.gather(data.labels, ids) as tf.Tensor1D,
-      };
-    });
-  const warmupSteps = Math.min(500, iterations / 10);
-  return trainTeacher(config, { iterations, lr, warmupSteps, config: resolveMdmTrainConfig({}), nextBatch }, {
-    rng,
-  });
-}
-
 /** The paper's MaskGIT distillation settings with the profile's batch and learning rates. */
 function distillConfig(profile: ImageProfile): DistillConfig {
-  const { batch, lr } = profile.distill;
+  const { batch, studentLr, auxLr, sigma } = profile.distill;
   return resolveDistillConfig({
     batch,
     teacherGuidance: 1 + profile.sampler.cfg,
-    studentAdam: { lr },
-    auxAdam: { lr },
+    init: { sigma },
+    studentAdam: { lr: studentLr },
+    auxAdam: { lr: auxLr },
   });
 }
 
@@ -177,10 +150,50 @@ async function sampleGrid(images: tf.Tensor3D, classes: number): Promise<Uint8Ar
   return encodePng(grid);
 }
 
+/** Where the shipped networks of a dataset live, relative to the repository root. */
+export function shippedCheckpoints(dataset: ImageDatasetName): string {
+  return `checkpoints/${dataset}`;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/**
+ * The checkpoint directory a run starts from: `--checkpoints` when given; for the quick profile,
+ * the shipped networks when they are there; else none (train everything).
+ */
+async function checkpointSource(context: ExperimentContext, dataset: ImageDatasetName) {
+  if (context.checkpoints !== undefined) return context.checkpoints;
+  const shipped = shippedCheckpoints(dataset);
+  return context.profile === "quick" && await isDirectory(shipped) ? shipped : undefined;
+}
+
+/** One line per network: trained here (settings, seconds) or loaded (and how it was trained). */
+function describeNetworks(records: Readonly<Record<string, NetworkRecord>>): string[] {
+  return NETWORK_NAMES.map((name) => {
+    const { source, seconds, ...details } = records[name];
+    const how = Object.entries(details).filter(([, v]) => typeof v !== "object")
+      .map(([k, v]) => `${k} ${typeof v === "number" && !Number.isInteger(v) ? v.toPrecision(4) : v}`).join(
+        ", ",
+      );
+    return source === "trained"
+      ? `${name}: trained in this run in ${seconds.toFixed(0)} s (${how}).`
+      : `${name}: loaded from ${source}${how ? ` (trained with ${how})` : ""}.`;
+  });
+}
+
 /**
  * Runs the image experiment on one dataset with explicit settings.
  *
- * @param context The command line's choices; `context.teacher` starts from a saved teacher.
+ * @param context The command line's choices: `checkpoints` starts from saved networks (the quick
+ *   profile starts from the shipped ones), `teacher` from a saved teacher, `evalSamples` overrides
+ *   the profile's number of generated images per row.
  * @param dataset `mnist` or `fashion`.
  * @param profile The settings.
  * @returns The results.
@@ -196,51 +209,44 @@ export async function runImages(
     await loadImageDataset(dataset, "test"),
   ];
   const classes = train.classes;
+  const n = context.evalSamples ?? profile.evalSamples;
   const trainImages = imageTensor(train, { count: Math.min(profile.trainImages, train.count) });
   const trainLabels = tf.tensor1d(train.labels.subarray(0, trainImages.shape[0]), "int32");
-  const testImages = imageTensor(test, { count: Math.min(profile.evalSamples, test.count) });
+  const testImages = imageTensor(test, { count: Math.min(n, test.count) });
   const testLabels = tf.tensor1d(test.labels.subarray(0, testImages.shape[0]), "int32");
   await Deno.mkdir(context.out, { recursive: true });
   const rows: ResultRow[] = [];
   const runtime: RuntimeRow[] = [];
   const images: ResultImage[] = [];
-  const notes: string[] = [];
 
-  const { codebookSize, samplePatches, iterations } = profile.tokenizer;
-  const tokenizer = await trainKMeansTokenizer(trainImages, {
-    rng: rng.fork("tokenizer"),
-    codebookSize,
-    samplePatches,
-    iterations,
+  const dConfig = distillConfig(profile);
+  const source = await checkpointSource(context, dataset);
+  const networks: ImageNetworks = await loadOrTrainNetworks(source, context.out, {
+    trainImages,
+    trainLabels,
+    classes,
+    tokenizer: profile.tokenizer,
+    classifier: profile.classifier,
+    teacher: profile.teacher,
+    distill: { iterations: profile.distill.iterations, config: dConfig },
+    seed: context.seed,
+    rng,
+    teacherFile: context.teacher,
   });
-  await tokenizer.save(`${context.out}/tokenizer.safetensors`);
+  tf.dispose([trainImages, trainLabels]);
+  const { tokenizer, classifier, teacher, student, records, curves } = networks;
+
   const reconstruction = await tokenizer.reconstructionError(testImages);
-  notes.push(
-    `Tokenizer: ${codebookSize} codes over 4×4 patches; test PSNR ${reconstruction.psnr.toFixed(2)} dB.`,
-  );
-
-  const classifier: Classifier = await trainClassifier(trainImages, trainLabels, {
-    rng: rng.fork("classifier"),
-    epochs: profile.classifier.epochs,
-  });
-  await saveClassifier(`${context.out}/classifier.safetensors`, classifier);
   const accuracy = await classifier.accuracy(testImages, testLabels);
-  notes.push(
-    `Feature classifier: test accuracy ${
-      (100 * accuracy).toFixed(2)
-    }% (${profile.classifier.epochs} epochs).`,
-  );
+  const notes = [
+    `Tokenizer: ${tokenizer.config.codebookSize} codes over 4×4 patches; test PSNR ${
+      reconstruction.psnr.toFixed(2)
+    } dB.`,
+    `Feature classifier: test accuracy ${(100 * accuracy).toFixed(2)}%.`,
+    ...describeNetworks(records),
+  ];
   const evaluator = await ImageEvaluator.create(classifier, testImages, { rng: rng.fork("is") });
 
-  const tokens = tokenizer.encode(trainImages);
-  const config = teacherConfig(profile, tokenizer, classes);
-  const teacher = context.teacher !== undefined
-    ? await loadTransformer(context.teacher, { expected: config })
-    : await trainImageTeacher(config, { tokens, labels: trainLabels }, profile, rng.fork("teacher"));
-  tokens.dispose();
-  await saveTransformer(`${context.out}/teacher.safetensors`, teacher);
-
-  const n = profile.evalSamples;
   const score = async (
     row: Omit<ResultRow, "metrics">,
     file: string,
@@ -299,21 +305,19 @@ export async function runImages(
     );
   }
 
-  const dConfig = distillConfig(profile);
-  const student = await distillStudent(teacher, dConfig, {
-    iterations: profile.distill.iterations,
-    seed: context.seed,
-    label: "Di[M]O",
-  });
-  await saveTransformer(`${context.out}/student.safetensors`, student);
   const draw = rng.fork("dimo");
+  const distilled = records.student.iterations;
   await score(
-    { group: "Di[M]O", method: `one-step student (EMA), ${profile.distill.iterations} iterations`, steps: 1 },
+    {
+      group: "Di[M]O",
+      method: `one-step student (EMA)${typeof distilled === "number" ? `, ${distilled} iterations` : ""}`,
+      steps: 1,
+    },
     "samples-dimo.png",
     (labels) => generateOneStep(student, dConfig.init, labels, draw),
   );
 
-  tf.dispose([trainImages, trainLabels, testImages, testLabels]);
+  tf.dispose([testImages, testLabels]);
   [student, teacher, evaluator, classifier, tokenizer].forEach((x) => x.dispose());
   notes.push(
     `${n} generated images per row against ${
@@ -322,9 +326,26 @@ export async function runImages(
       `classifier above; precision/recall/density/coverage with k = 3.`,
     `Data: ${train.source}.`,
   );
+  return {
+    experiment: dataset,
+    profile: context.profile,
+    backend: context.backend.name,
+    adapter: context.backend.adapter,
+    seed: context.seed,
+    config: { dataset, ...profile, evalSamples: n, distillConfig: dConfig, networks: records },
+    rows,
+    runtime,
+    notes,
+    charts: [fidAgainstSteps(dataset, rows), ...curveCharts(curves)],
+    images,
+  };
+}
+
+/** FID of the teacher against its steps, and of the one-step student. */
+function fidAgainstSteps(dataset: string, rows: readonly ResultRow[]): Chart {
   const teacherRows = rows.filter((r) => r.group === "Teacher");
   const studentRows = rows.filter((r) => r.group === "Di[M]O");
-  const fidAgainstSteps: Chart = {
+  return {
     title: `${dataset}: FID against sampling steps`,
     xLabel: "steps (network evaluations per image)",
     yLabel: "FID",
@@ -343,25 +364,30 @@ export async function runImages(
       },
     ],
   };
-  return {
-    experiment: dataset,
-    profile: context.profile,
-    backend: context.backend.name,
-    adapter: context.backend.adapter,
-    seed: context.seed,
-    config: { dataset, ...profile, distillConfig: dConfig },
-    rows,
-    runtime,
-    notes,
-    charts: [fidAgainstSteps],
-    images,
-  };
+}
+
+/** The training curves of the networks this run trained. */
+function curveCharts(curves: ImageNetworks["curves"]): Chart[] {
+  return [
+    ...(curves.teacher.length > 0
+      ? [trainingCurves(curves.teacher, { keys: ["loss"], title: "Teacher: masked cross-entropy" })]
+      : []),
+    ...(curves.student.length > 0
+      ? [
+        trainingCurves(curves.student, {
+          keys: ["aux_loss", "g_squared"],
+          title: "Di[M]O: aux loss and ½Σg²/B",
+        }),
+      ]
+      : []),
+  ];
 }
 
 /** The image experiment on one dataset, for the registry. */
 export function imageExperiment(dataset: ImageDatasetName): Experiment {
   return {
     description: `class-conditional ${dataset}: teacher at 16/8/4/2 MaskGIT steps against Di[M]O in 1 step`,
+    flags: ["checkpoints", "eval-samples"],
     run: (context) => runImages(context, dataset, IMAGE_PROFILES[context.profile]),
   };
 }

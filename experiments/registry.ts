@@ -20,6 +20,10 @@ export interface ExperimentContext {
   readonly sweep?: string;
   /** A trained teacher checkpoint to start from instead of training one. */
   readonly teacher?: string;
+  /** A directory of saved networks to start from (experiments that train several networks). */
+  readonly checkpoints?: string;
+  /** Generated samples per evaluated row, instead of the profile's. */
+  readonly evalSamples?: number;
   /** The directory results and checkpoints are written to. */
   readonly out: string;
 }
@@ -30,6 +34,8 @@ export interface Experiment {
   readonly description: string;
   /** The ablation sweeps `--sweep` accepts; none when absent. */
   readonly sweeps?: readonly string[];
+  /** The optional flags it takes beyond the common ones. */
+  readonly flags?: readonly ("checkpoints" | "eval-samples")[];
   /** Runs the experiment. */
   run(context: ExperimentContext): Results | Promise<Results>;
 }

@@ -15,7 +15,7 @@ const TINY: ImageProfile = {
   tokenizer: { codebookSize: 16, samplePatches: 4000, iterations: 2 },
   classifier: { epochs: 1 },
   teacher: { width: 16, layers: 1, heads: 2, iterations: 10, batch: 16, lr: 1e-3 },
-  distill: { iterations: 3, batch: 8, lr: 1e-5 },
+  distill: { iterations: 10, batch: 8, studentLr: 1e-5, auxLr: 1e-5, sigma: 0 },
   sampler: { cfg: 1, gumbelTemperature: 4.5, steps: [4, 2] },
   evalSamples: 60,
 };
@@ -24,7 +24,8 @@ Deno.test("the MNIST experiment writes the paper's table, checkpoints and sample
   const out = await Deno.makeTempDir({ dir: ".tmp", prefix: "images-" });
   try {
     const before = tf.memory().numTensors;
-    const results = await runImages({ profile: "quick", seed: 1, backend, out }, "mnist", TINY);
+    // The full profile trains every network (the quick one would start from the shipped ones).
+    const results = await runImages({ profile: "full", seed: 1, backend, out }, "mnist", TINY);
     assert.equal(tf.memory().numTensors, before);
     assert.deepEqual(results.rows.map((r) => `${r.group}/${r.steps}`), [
       "Tokenizer/0",
@@ -43,6 +44,10 @@ Deno.test("the MNIST experiment writes the paper's table, checkpoints and sample
     assert.equal(results.runtime.length, 3);
     assert.equal(results.images?.length, 3);
     assert.deepEqual(results.charts?.[0].series.map((line) => line.x), [[4, 2], [1]]);
+    assert.deepEqual(results.charts?.slice(1).map((chart) => chart.title), [
+      "Teacher: masked cross-entropy",
+      "Di[M]O: aux loss and ½Σg²/B",
+    ]);
     await writeResults(out, results);
     const files = [...Deno.readDirSync(out)].map((e) => e.name).sort();
     for (
@@ -54,8 +59,26 @@ Deno.test("the MNIST experiment writes the paper's table, checkpoints and sample
         "student.safetensors",
         "teacher.safetensors",
         "tokenizer.safetensors",
+        "training.json",
       ]
     ) assert.ok(files.includes(name), `${name} in ${files}`);
+
+    // Started from that directory, the run loads all four networks and trains none.
+    const again = await runImages(
+      { profile: "quick", seed: 1, backend, out, checkpoints: out },
+      "mnist",
+      TINY,
+    );
+    assert.equal(tf.memory().numTensors, before);
+    const networks = (again.config as { networks: Record<string, { source: string; iterations?: number }> })
+      .networks;
+    for (const name of ["tokenizer", "classifier", "teacher", "student"]) {
+      assert.equal(networks[name].source, `${out}/${name}.safetensors`);
+    }
+    assert.equal(networks.student.iterations, 10, "the student's record comes from training.json");
+    assert.equal(again.charts?.length, 1, "no training curves: nothing was trained");
+    assert.ok(again.notes?.some((note) => note.startsWith(`teacher: loaded from ${out}/teacher.safetensors`)));
+    assert.deepEqual(again.rows.map((r) => r.group), results.rows.map((r) => r.group));
   } finally {
     await Deno.remove(out, { recursive: true });
   }

@@ -141,7 +141,10 @@ function topKPositions(score: tf.Tensor2D, k: number): tf.Tensor {
 
 /** `log p(sampled)` under `softmax(logits)`, float32 `[B, L]`. */
 export function logProbOfSampled(logits: tf.Tensor3D, sampled: tf.Tensor2D): tf.Tensor {
-  const isSampled = tf.equal(tf.range(0, logits.shape[2], 1, "int32"), tf.expandDims(sampled, 2));
-  const picked = tf.sum(tf.where(isSampled, logits, 0), -1);
+  const [batch, seqLen, vocabSize] = logits.shape;
+  // A gather from the flat logits at (b·L + l)·V + sampled: no [B, L, V] mask to build.
+  const rowStarts = tf.mul(tf.range(0, batch * seqLen, 1, "int32"), tf.scalar(vocabSize, "int32"));
+  const flatIds = tf.add(rowStarts, tf.reshape(sampled, [-1]));
+  const picked = tf.reshape(tf.gather(tf.reshape(logits, [-1]), flatIds), [batch, seqLen]);
   return tf.sub(picked, tf.logSumExp(logits, -1));
 }

@@ -1,0 +1,263 @@
+/**
+ * The four networks of the image experiment — tokenizer, feature classifier, teacher, Di[M]O
+ * student — each loaded from a checkpoint directory when it holds one, else trained and saved.
+ *
+ * A directory of checkpoints holds `tokenizer.safetensors`, `classifier.safetensors`,
+ * `teacher.safetensors` and `student.safetensors`, and `training.json`: how each network there
+ * was trained (settings, seconds, final losses, backend, date). A run that trains writes all five
+ * to its output directory, each network as soon as it is trained, so a run that stopped can go on
+ * from there with `--checkpoints`.
+ *
+ * @module
+ */
+import * as tf from "../lib/backend/tf.ts";
+import type { Rng } from "../lib/rng/mod.ts";
+import { writeTextFileAtomic } from "../lib/io/mod.ts";
+import {
+  type Classifier,
+  loadClassifier,
+  loadTransformer,
+  resolveTransformerConfig,
+  saveClassifier,
+  saveTransformer,
+  trainClassifier,
+  type Transformer,
+  type TransformerConfig,
+} from "../lib/models/mod.ts";
+import { PatchTokenizer, trainKMeansTokenizer } from "../lib/tokenizer/mod.ts";
+import { resolveMdmTrainConfig } from "../lib/mdm/mod.ts";
+import type { DistillConfig } from "../lib/distill/mod.ts";
+import { type CurvePoint, distillStudent, trainTeacher } from "./training.ts";
+
+/** How one network came to be: trained in this run, or loaded (with what its directory says). */
+export interface NetworkRecord {
+  /** `trained` here, or the checkpoint file it was loaded from. */
+  readonly source: string;
+  /** Seconds spent training it in this run (0 when loaded). */
+  readonly seconds: number;
+  /** Training settings and outcomes (from `training.json` when loaded). */
+  readonly [detail: string]: unknown;
+}
+
+/** The networks and their records. */
+export interface ImageNetworks {
+  readonly tokenizer: PatchTokenizer;
+  readonly classifier: Classifier;
+  readonly teacher: Transformer;
+  readonly student: Transformer;
+  /** Per network: where it came from and how it was trained. */
+  readonly records: Readonly<Record<NetworkName, NetworkRecord>>;
+  /** Training curves of the networks trained in this run. */
+  readonly curves: { readonly teacher: CurvePoint[]; readonly student: CurvePoint[] };
+}
+
+/** The networks, in the order they are made. */
+export const NETWORK_NAMES = ["tokenizer", "classifier", "teacher", "student"] as const;
+
+/** One of {@linkcode NETWORK_NAMES}. */
+export type NetworkName = typeof NETWORK_NAMES[number];
+
+/** What training the networks needs: data, settings and random streams. */
+export interface NetworkTraining {
+  readonly trainImages: tf.Tensor3D;
+  readonly trainLabels: tf.Tensor1D;
+  readonly classes: number;
+  readonly tokenizer: {
+    readonly codebookSize: number;
+    readonly samplePatches: number;
+    readonly iterations: number;
+  };
+  readonly classifier: { readonly epochs: number };
+  readonly teacher: {
+    readonly width: number;
+    readonly layers: number;
+    readonly heads: number;
+    readonly iterations: number;
+    readonly batch: number;
+    readonly lr: number;
+  };
+  readonly distill: { readonly iterations: number; readonly config: DistillConfig };
+  readonly seed: number;
+  readonly rng: Rng;
+  /** A teacher checkpoint to load instead of the directory's or a trained one. */
+  readonly teacherFile?: string;
+}
+
+/** The name of the file describing a checkpoint directory's networks. */
+export const TRAINING_FILE = "training.json";
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/** `training.json` of a directory, or `{}` when it has none. */
+async function readTrainingRecords(dir: string): Promise<Partial<Record<NetworkName, NetworkRecord>>> {
+  const path = `${dir}/${TRAINING_FILE}`;
+  if (!await exists(path)) return {};
+  const parsed = JSON.parse(await Deno.readTextFile(path));
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new TypeError(`Cannot read "${path}": expected a JSON object of network records`);
+  }
+  return parsed;
+}
+
+/**
+ * Loads each network `from` holds and trains the others, saving every trained network (and the
+ * updated `training.json`) to `out` as soon as it exists.
+ *
+ * @param from A checkpoint directory, or `undefined` to train everything.
+ * @param out Where trained networks go.
+ * @param training The data and settings for the networks to train.
+ * @returns The four networks; the caller disposes them.
+ */
+export async function loadOrTrainNetworks(
+  from: string | undefined,
+  out: string,
+  training: NetworkTraining,
+): Promise<ImageNetworks> {
+  const loadedRecords = from === undefined ? {} : await readTrainingRecords(from);
+  const records: Partial<Record<NetworkName, NetworkRecord>> = {};
+  const curves = { teacher: [] as CurvePoint[], student: [] as CurvePoint[] };
+  const saveRecords = () =>
+    writeTextFileAtomic(`${out}/${TRAINING_FILE}`, JSON.stringify(records, null, 2) + "\n");
+
+  /** Loads `name` from `from`, or trains it with `train` and saves it with `save`. */
+  async function make<T>(
+    name: NetworkName,
+    load: (path: string) => Promise<T>,
+    train: () => Promise<{ network: T; details: Record<string, unknown> }>,
+    save: (path: string, network: T) => Promise<void>,
+    file = from === undefined ? undefined : `${from}/${name}.safetensors`,
+  ): Promise<T> {
+    if (file !== undefined && await exists(file)) {
+      const network = await load(file);
+      const known = from !== undefined && file === `${from}/${name}.safetensors` ? loadedRecords[name] : {};
+      records[name] = { ...known, source: file, seconds: 0 };
+      return network;
+    }
+    const start = performance.now();
+    const { network, details } = await train();
+    const seconds = (performance.now() - start) / 1000;
+    await save(`${out}/${name}.safetensors`, network);
+    records[name] = { ...details, source: "trained", seconds, date: new Date().toISOString() };
+    await saveRecords();
+    return network;
+  }
+
+  const t = training;
+  const tokenizer = await make(
+    "tokenizer",
+    (path) => PatchTokenizer.load(path),
+    async () => ({
+      network: await trainKMeansTokenizer(t.trainImages, { rng: t.rng.fork("tokenizer"), ...t.tokenizer }),
+      details: { ...t.tokenizer, trainImages: t.trainImages.shape[0] },
+    }),
+    (path, network) => network.save(path),
+  );
+  const classifier = await make(
+    "classifier",
+    (path) => loadClassifier(path),
+    async () => ({
+      network: await trainClassifier(t.trainImages, t.trainLabels, {
+        rng: t.rng.fork("classifier"),
+        epochs: t.classifier.epochs,
+      }),
+      details: { ...t.classifier, trainImages: t.trainImages.shape[0] },
+    }),
+    saveClassifier,
+  );
+  const config = teacherConfig(t, tokenizer);
+  const teacher = await make(
+    "teacher",
+    (path) => loadTransformer(path, { expected: config }),
+    async () => {
+      const network = await trainImageTeacher(config, t, tokenizer, curves.teacher);
+      const { iterations, batch, lr } = t.teacher;
+      return { network, details: { iterations, batch, lr, finalLoss: curves.teacher.at(-1)?.loss } };
+    },
+    saveTransformer,
+    t.teacherFile,
+  );
+  const student = await make(
+    "student",
+    (path) => loadTransformer(path, { expected: teacher.config }),
+    async () => {
+      const network = await distillStudent(teacher, t.distill.config, {
+        iterations: t.distill.iterations,
+        seed: t.seed,
+        label: "Di[M]O",
+        curve: curves.student,
+      });
+      const { batch, studentAdam, auxAdam } = t.distill.config;
+      return {
+        network,
+        details: {
+          iterations: t.distill.iterations,
+          batch,
+          studentLr: studentAdam.lr,
+          auxLr: auxAdam.lr,
+          finalAuxLoss: curves.student.at(-1)?.aux_loss,
+        },
+      };
+    },
+    saveTransformer,
+  );
+  return {
+    tokenizer,
+    classifier,
+    teacher,
+    student,
+    records: records as Record<NetworkName, NetworkRecord>,
+    curves,
+  };
+}
+
+/** The class-conditional MDM over the tokenizer's codes. */
+function teacherConfig(training: NetworkTraining, tokenizer: PatchTokenizer): TransformerConfig {
+  const { width, layers, heads } = training.teacher;
+  return resolveTransformerConfig({
+    codebookSize: tokenizer.config.codebookSize,
+    numClasses: training.classes,
+    seqLen: tokenizer.seqLen,
+    width,
+    layers,
+    heads,
+  });
+}
+
+/** MaskGIT-style teacher training on random batches of the tokenised training set (label drop 0.1 for CFG). */
+async function trainImageTeacher(
+  config: TransformerConfig,
+  training: NetworkTraining,
+  tokenizer: PatchTokenizer,
+  curve: CurvePoint[],
+): Promise<Transformer> {
+  const { iterations, batch, lr } = training.teacher;
+  const rng = training.rng.fork("teacher");
+  const pick = rng.fork("batches");
+  const tokens = tokenizer.encode(training.trainImages);
+  const n = tokens.shape[0];
+  const nextBatch = () =>
+    tf.tidy(() => {
+      const ids = tf.tensor1d(Int32Array.from({ length: batch }, () => pick.int(n)), "int32");
+      return {
+        tokens: tf.gather(tokens, ids) as tf.Tensor2D,
+        labels: tf.gather(training.trainLabels, ids) as tf.Tensor1D,
+      };
+    });
+  const warmupSteps = Math.min(500, iterations / 10);
+  try {
+    return await trainTeacher(
+      config,
+      { iterations, lr, warmupSteps, config: resolveMdmTrainConfig({}), nextBatch },
+      { rng, curve },
+    );
+  } finally {
+    tokens.dispose();
+  }
+}
