@@ -22,7 +22,7 @@ import {
   tf,
   useBackend,
 } from "@dimo/dimo";
-import { benchMatMul, type MatMulResult } from "./matmul.ts";
+import { benchMatMul, type MatMulResult, type MatMulShape } from "./matmul.ts";
 import {
   benchTrainStep,
   MASK_RATIO,
@@ -30,6 +30,16 @@ import {
   REFERENCE_CONFIG,
   type StepResult,
 } from "./train_step.ts";
+
+/** Square products, and the reference model's attention scores (batch 32 × 4 heads, 65 tokens, 64 a head). */
+const MATMUL_SHAPES: readonly MatMulShape[] = [
+  { batch: 1, m: 512, k: 512, n: 512 },
+  { batch: 1, m: 1024, k: 1024, n: 1024 },
+  { batch: 128, m: 65, k: 64, n: 65 },
+];
+
+const describeShape = ({ batch, m, k, n }: MatMulShape) =>
+  batch === 1 && m === k && k === n ? `${n}` : `${batch} × ${m}×${k}·${k}×${n}`;
 
 /** One row of the table: a backend, and for wasm its thread count and batched-matMul kernel. */
 interface Setting {
@@ -85,9 +95,9 @@ async function benchSetting({ backend, threads, stockKernels }: Setting, quick: 
   const name = info.name;
   const repeats = quick ? 1 : 3;
   const matMul: MatMulResult[] = [];
-  for (const size of [512, 1024]) {
-    console.error(`${info.adapter}: matMul ${size}…`);
-    matMul.push(await benchMatMul(size, repeats, 1));
+  for (const shape of MATMUL_SHAPES) {
+    console.error(`${info.adapter}: matMul ${describeShape(shape)}…`);
+    matMul.push(await benchMatMul(shape, repeats, 1));
   }
   let step: StepResult | string;
   if (name === "cpu" && quick) {
@@ -168,9 +178,11 @@ async function main(): Promise<void> {
     `Training step: ${describeModel()}; one warm-up step first. Each row ran in a process of its own; speed-up is against the first timed row.\n`,
   );
   console.log(
-    "| backend | adapter | matMul 512 GFLOP/s | matMul 1024 GFLOP/s | train step s | step speed-up | forward s | tensors before → after | loss |",
+    `| backend | adapter | ${
+      MATMUL_SHAPES.map((shape) => `matMul ${describeShape(shape)} GFLOP/s`).join(" | ")
+    } | train step s | step speed-up | forward s | tensors before → after | loss |`,
   );
-  console.log("|---|---|---|---|---|---|---|---|---|");
+  console.log(`|${"---|".repeat(MATMUL_SHAPES.length + 7)}`);
   const timed = rows.map((row) => row.step).find((step) => typeof step !== "string");
   for (const row of rows) console.log(formatRow(row, timed?.seconds));
   if (rows.some((row) => row.info.name === "cpu" && typeof row.step !== "string")) {

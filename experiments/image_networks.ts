@@ -28,6 +28,7 @@ import { PatchTokenizer, trainKMeansTokenizer } from "../lib/tokenizer/mod.ts";
 import { resolveMdmTrainConfig } from "../lib/mdm/mod.ts";
 import type { DistillConfig } from "../lib/distill/mod.ts";
 import { type CurvePoint, distillStudent, trainTeacher } from "./training.ts";
+import { Progress } from "./progress.ts";
 
 /** How one network came to be: trained in this run, or loaded (with what its directory says). */
 export interface NetworkRecord {
@@ -47,8 +48,8 @@ export interface ImageNetworks {
   readonly student: Transformer;
   /** Per network: where it came from and how it was trained. */
   readonly records: Readonly<Record<NetworkName, NetworkRecord>>;
-  /** Training curves of the networks trained in this run. */
-  readonly curves: { readonly teacher: CurvePoint[]; readonly student: CurvePoint[] };
+  /** Training curves of the teacher and the student (from `training.json` when loaded; empty if it has none). */
+  readonly curves: { readonly teacher: readonly CurvePoint[]; readonly student: readonly CurvePoint[] };
 }
 
 /** The networks, in the order they are made. */
@@ -162,13 +163,15 @@ export async function loadOrTrainNetworks(
   const classifier = await make(
     "classifier",
     (path) => loadClassifier(path),
-    async () => ({
-      network: await trainClassifier(t.trainImages, t.trainLabels, {
+    async () => {
+      const progress = new Progress("classifier", t.classifier.epochs, { every: 1, unit: "epochs" });
+      const network = await trainClassifier(t.trainImages, t.trainLabels, {
         rng: t.rng.fork("classifier"),
         epochs: t.classifier.epochs,
-      }),
-      details: { ...t.classifier, trainImages: t.trainImages.shape[0] },
-    }),
+        onEpoch: ({ epoch, loss }) => progress.tick(epoch, { loss }),
+      });
+      return { network, details: { ...t.classifier, trainImages: t.trainImages.shape[0] } };
+    },
     saveClassifier,
   );
   const config = teacherConfig(t, tokenizer);
@@ -178,7 +181,8 @@ export async function loadOrTrainNetworks(
     async () => {
       const network = await trainImageTeacher(config, t, tokenizer, curves.teacher);
       const { iterations, batch, lr } = t.teacher;
-      return { network, details: { iterations, batch, lr, finalLoss: curves.teacher.at(-1)?.loss } };
+      const curve = curves.teacher;
+      return { network, details: { iterations, batch, lr, finalLoss: curve.at(-1)?.loss, curve } };
     },
     saveTransformer,
     t.teacherFile,
@@ -202,18 +206,23 @@ export async function loadOrTrainNetworks(
           studentLr: studentAdam.lr,
           auxLr: auxAdam.lr,
           finalAuxLoss: curves.student.at(-1)?.aux_loss,
+          curve: curves.student,
         },
       };
     },
     saveTransformer,
   );
+  const curveOf = (name: NetworkName) => {
+    const curve = records[name]?.curve;
+    return Array.isArray(curve) ? curve as CurvePoint[] : [];
+  };
   return {
     tokenizer,
     classifier,
     teacher,
     student,
     records: records as Record<NetworkName, NetworkRecord>,
-    curves,
+    curves: { teacher: curveOf("teacher"), student: curveOf("student") },
   };
 }
 

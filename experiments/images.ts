@@ -332,13 +332,18 @@ export async function runImages(
     backend: context.backend.name,
     adapter: context.backend.adapter,
     seed: context.seed,
-    config: { dataset, ...profile, evalSamples: n, distillConfig: dConfig, networks: records },
+    config: { dataset, ...profile, evalSamples: n, distillConfig: dConfig, networks: withoutCurves(records) },
     rows,
     runtime,
     notes,
     charts: [fidAgainstSteps(dataset, rows), ...curveCharts(curves)],
     images,
   };
+}
+
+/** The records without their training curves (which go into charts instead). */
+function withoutCurves(records: Readonly<Record<string, NetworkRecord>>): Record<string, NetworkRecord> {
+  return Object.fromEntries(Object.entries(records).map(([name, { curve: _, ...record }]) => [name, record]));
 }
 
 /** FID of the teacher against its steps, and of the one-step student. */
@@ -366,7 +371,7 @@ function fidAgainstSteps(dataset: string, rows: readonly ResultRow[]): Chart {
   };
 }
 
-/** The training curves of the networks this run trained. */
+/** The training curves of the teacher and the student, where known. */
 function curveCharts(curves: ImageNetworks["curves"]): Chart[] {
   return [
     ...(curves.teacher.length > 0
