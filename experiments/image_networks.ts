@@ -58,10 +58,16 @@ export const NETWORK_NAMES = ["tokenizer", "classifier", "teacher", "student"] a
 /** One of {@linkcode NETWORK_NAMES}. */
 export type NetworkName = typeof NETWORK_NAMES[number];
 
+/** Training images in [0, 1] and their labels. */
+export interface TrainingData {
+  readonly images: tf.Tensor3D;
+  readonly labels: tf.Tensor1D;
+}
+
 /** What training the networks needs: data, settings and random streams. */
 export interface NetworkTraining {
-  readonly trainImages: tf.Tensor3D;
-  readonly trainLabels: tf.Tensor1D;
+  /** The training data, asked for only when a network must be trained; the caller disposes it. */
+  readonly data: () => Promise<TrainingData>;
   readonly classes: number;
   readonly tokenizer: {
     readonly codebookSize: number;
@@ -154,23 +160,25 @@ export async function loadOrTrainNetworks(
   const tokenizer = await make(
     "tokenizer",
     (path) => PatchTokenizer.load(path),
-    async () => ({
-      network: await trainKMeansTokenizer(t.trainImages, { rng: t.rng.fork("tokenizer"), ...t.tokenizer }),
-      details: { ...t.tokenizer, trainImages: t.trainImages.shape[0] },
-    }),
+    async () => {
+      const { images } = await t.data();
+      const network = await trainKMeansTokenizer(images, { rng: t.rng.fork("tokenizer"), ...t.tokenizer });
+      return { network, details: { ...t.tokenizer, trainImages: images.shape[0] } };
+    },
     (path, network) => network.save(path),
   );
   const classifier = await make(
     "classifier",
     (path) => loadClassifier(path),
     async () => {
+      const { images, labels } = await t.data();
       const progress = new Progress("classifier", t.classifier.epochs, { every: 1, unit: "epochs" });
-      const network = await trainClassifier(t.trainImages, t.trainLabels, {
+      const network = await trainClassifier(images, labels, {
         rng: t.rng.fork("classifier"),
         epochs: t.classifier.epochs,
         onEpoch: ({ epoch, loss }) => progress.tick(epoch, { loss }),
       });
-      return { network, details: { ...t.classifier, trainImages: t.trainImages.shape[0] } };
+      return { network, details: { ...t.classifier, trainImages: images.shape[0] } };
     },
     saveClassifier,
   );
@@ -249,14 +257,15 @@ async function trainImageTeacher(
   const { iterations, batch, lr } = training.teacher;
   const rng = training.rng.fork("teacher");
   const pick = rng.fork("batches");
-  const tokens = tokenizer.encode(training.trainImages);
+  const data = await training.data();
+  const tokens = tokenizer.encode(data.images);
   const n = tokens.shape[0];
   const nextBatch = () =>
     tf.tidy(() => {
       const ids = tf.tensor1d(Int32Array.from({ length: batch }, () => pick.int(n)), "int32");
       return {
         tokens: tf.gather(tokens, ids) as tf.Tensor2D,
-        labels: tf.gather(training.trainLabels, ids) as tf.Tensor1D,
+        labels: tf.gather(data.labels, ids) as tf.Tensor1D,
       };
     });
   const warmupSteps = Math.min(500, iterations / 10);

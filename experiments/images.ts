@@ -12,7 +12,13 @@
  */
 import * as tf from "../lib/backend/tf.ts";
 import { createRng } from "../lib/rng/mod.ts";
-import { type ImageDataset, type ImageDatasetName, imageTensor, loadImageDataset } from "../lib/data/mod.ts";
+import {
+  type ImageDataset,
+  type ImageDatasetName,
+  type ImageSplit,
+  imageTensor,
+  loadImageDataset,
+} from "../lib/data/mod.ts";
 import { ImageEvaluator } from "../lib/eval/mod.ts";
 import type { PatchTokenizer } from "../lib/tokenizer/mod.ts";
 import { sampleMaskGit } from "../lib/sampling/mod.ts";
@@ -26,6 +32,7 @@ import {
   loadOrTrainNetworks,
   NETWORK_NAMES,
   type NetworkRecord,
+  type TrainingData,
 } from "./image_networks.ts";
 
 /** Settings of one profile. */
@@ -196,22 +203,21 @@ function describeNetworks(records: Readonly<Record<string, NetworkRecord>>): str
  *   the profile's number of generated images per row.
  * @param dataset `mnist` or `fashion`.
  * @param profile The settings.
+ * @param sources Where the splits come from, when not from {@linkcode loadImageDataset} (a machine
+ *   without the npm data packages); the training split is asked for only if a network is trained.
  * @returns The results.
  */
 export async function runImages(
   context: ExperimentContext,
   dataset: ImageDatasetName,
   profile: ImageProfile,
+  sources?: { readonly load: (split: ImageSplit) => Promise<ImageDataset> },
 ): Promise<Results> {
   const rng = createRng(context.seed);
-  const [train, test]: ImageDataset[] = [
-    await loadImageDataset(dataset, "train"),
-    await loadImageDataset(dataset, "test"),
-  ];
-  const classes = train.classes;
+  const load = sources?.load ?? ((split: ImageSplit) => loadImageDataset(dataset, split));
+  const test = await load("test");
+  const classes = test.classes;
   const n = context.evalSamples ?? profile.evalSamples;
-  const trainImages = imageTensor(train, { count: Math.min(profile.trainImages, train.count) });
-  const trainLabels = tf.tensor1d(train.labels.subarray(0, trainImages.shape[0]), "int32");
   const testImages = imageTensor(test, { count: Math.min(n, test.count) });
   const testLabels = tf.tensor1d(test.labels.subarray(0, testImages.shape[0]), "int32");
   await Deno.mkdir(context.out, { recursive: true });
@@ -219,11 +225,21 @@ export async function runImages(
   const runtime: RuntimeRow[] = [];
   const images: ResultImage[] = [];
 
+  // The training split is read only if a network has to be trained.
+  let train: { dataset: ImageDataset; data: TrainingData } | undefined;
+  const trainingData = async () => {
+    if (train === undefined) {
+      const dataset = await load("train");
+      const images = imageTensor(dataset, { count: Math.min(profile.trainImages, dataset.count) });
+      const labels = tf.tensor1d(dataset.labels.subarray(0, images.shape[0]), "int32");
+      train = { dataset, data: { images, labels } };
+    }
+    return train.data;
+  };
   const dConfig = distillConfig(profile);
   const source = await checkpointSource(context, dataset);
   const networks: ImageNetworks = await loadOrTrainNetworks(source, context.out, {
-    trainImages,
-    trainLabels,
+    data: trainingData,
     classes,
     tokenizer: profile.tokenizer,
     classifier: profile.classifier,
@@ -233,7 +249,7 @@ export async function runImages(
     rng,
     teacherFile: context.teacher,
   });
-  tf.dispose([trainImages, trainLabels]);
+  if (train !== undefined) tf.dispose([train.data.images, train.data.labels]);
   const { tokenizer, classifier, teacher, student, records, curves } = networks;
 
   const reconstruction = await tokenizer.reconstructionError(testImages);
@@ -324,7 +340,7 @@ export async function runImages(
       Math.min(n, test.count)
     } test images; features and posteriors of the ` +
       `classifier above; precision/recall/density/coverage with k = 3.`,
-    `Data: ${train.source}.`,
+    `Data: ${test.source}.`,
   );
   return {
     experiment: dataset,

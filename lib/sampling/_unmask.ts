@@ -142,9 +142,14 @@ function topKPositions(score: tf.Tensor2D, k: number): tf.Tensor {
 /** `log p(sampled)` under `softmax(logits)`, float32 `[B, L]`. */
 export function logProbOfSampled(logits: tf.Tensor3D, sampled: tf.Tensor2D): tf.Tensor {
   const [batch, seqLen, vocabSize] = logits.shape;
-  // A gather from the flat logits at (b·L + l)·V + sampled: no [B, L, V] mask to build.
-  const rowStarts = tf.mul(tf.range(0, batch * seqLen, 1, "int32"), tf.scalar(vocabSize, "int32"));
-  const flatIds = tf.add(rowStarts, tf.reshape(sampled, [-1]));
-  const picked = tf.reshape(tf.gather(tf.reshape(logits, [-1]), flatIds), [batch, seqLen]);
+  // gatherND at (position, sampled): no [B, L, V] mask to build (tfjs-wasm compares with
+  // broadcasting slowly), and no flat index B·L·V computed in a tensor op (tfjs-webgpu multiplies
+  // int32 in float32, exact only below 2^24).
+  const positions = tf.range(0, batch * seqLen, 1, "int32");
+  const at = tf.stack([positions, tf.reshape(sampled, [-1])], 1);
+  const picked = tf.reshape(tf.gatherND(tf.reshape(logits, [batch * seqLen, vocabSize]), at), [
+    batch,
+    seqLen,
+  ]);
   return tf.sub(picked, tf.logSumExp(logits, -1));
 }
