@@ -90,6 +90,12 @@ export interface NetworkTraining {
   readonly teacherFile?: string;
 }
 
+/**
+ * The distillation's whole state (student, auxiliary model, EMA, optimisers, random streams), saved
+ * as it runs: a run that stopped goes on from it when started again with the same `--out`.
+ */
+export const DISTILL_STATE_FILE = "distill-state.safetensors";
+
 /** The name of the file describing a checkpoint directory's networks. */
 export const TRAINING_FILE = "training.json";
 
@@ -204,6 +210,7 @@ export async function loadOrTrainNetworks(
         seed: t.seed,
         label: "Di[M]O",
         curve: curves.student,
+        checkpoint: `${out}/${DISTILL_STATE_FILE}`,
       });
       const { batch, studentAdam, auxAdam } = t.distill.config;
       return {

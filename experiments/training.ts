@@ -9,7 +9,13 @@ import type { Rng } from "../lib/rng/mod.ts";
 import { Transformer, type TransformerConfig } from "../lib/models/mod.ts";
 import { Adam } from "../lib/optim/mod.ts";
 import { type MdmTrainConfig, mdmTrainStep, type TokenBatch } from "../lib/mdm/mod.ts";
-import { createDistillState, type DistillConfig, distillStep } from "../lib/distill/mod.ts";
+import {
+  createDistillState,
+  type DistillConfig,
+  distillStep,
+  loadDistillCheckpoint,
+  saveDistillCheckpoint,
+} from "../lib/distill/mod.ts";
 import { Progress } from "./progress.ts";
 
 /** Iterations between the points of a training curve. */
@@ -61,13 +67,18 @@ export async function trainTeacher(
   return teacher;
 }
 
+/** Iterations between the saved states of a resumable distillation. */
+const SAVE_EVERY = 100;
+
 /**
  * Distils the teacher and returns the student's EMA, logging the aux loss and ½Σg²/B every
- * {@link CURVE_EVERY} iterations.
+ * {@link CURVE_EVERY} iterations. With `checkpoint`, the run's whole state is saved there every
+ * {@link SAVE_EVERY} iterations and at the end, and a run that finds the file goes on from it
+ * (its curve then starts at the resumed iteration).
  *
  * @param teacher The teacher; borrowed.
  * @param config The distillation settings.
- * @param options Iterations, seed, the progress label and a curve to fill, if any.
+ * @param options Iterations, seed, the progress label, a curve to fill and a state file, if any.
  * @returns The EMA student; the caller disposes it.
  */
 export async function distillStudent(
@@ -78,16 +89,23 @@ export async function distillStudent(
     readonly seed: number;
     readonly label: string;
     readonly curve?: CurvePoint[];
+    readonly checkpoint?: string;
   },
 ): Promise<Transformer> {
-  const { iterations, label, curve } = options;
-  const state = createDistillState(teacher, config, options.seed);
+  const { iterations, label, curve, checkpoint } = options;
+  const resumable = checkpoint !== undefined && await Deno.stat(checkpoint).then(() => true, () => false);
+  const state = resumable
+    ? await loadDistillCheckpoint(checkpoint, teacher, config)
+    : createDistillState(teacher, config, options.seed);
   const progress = new Progress(label, iterations);
-  for (let i = 1; i <= iterations; i++) {
+  for (let i = state.iteration + 1; i <= iterations; i++) {
     const report = await distillStep(state);
     progress.tick(i, { aux_loss: report.auxLoss, g2: report.gSquared });
     if (i % CURVE_EVERY === 0) {
       curve?.push({ iteration: i, aux_loss: report.auxLoss, g_squared: report.gSquared });
+    }
+    if (checkpoint !== undefined && (i % SAVE_EVERY === 0 || i === iterations)) {
+      await saveDistillCheckpoint(checkpoint, state);
     }
   }
   const student = state.emaStudent();

@@ -109,3 +109,34 @@ Deno.test("a checkpoint refuses a different configuration or teacher", async () 
   });
   [teacher, other].forEach((m) => m.dispose());
 });
+
+Deno.test("distillStudent() with a state file goes on from where a stopped run left off", async () => {
+  const { distillStudent } = await import("../experiments/training.ts");
+  await Deno.mkdir(".tmp", { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: ".tmp", prefix: "distill-resume-" });
+  const teacher = new Transformer(teacherConfig, { rng: createRng(3) });
+  try {
+    await withoutLeaks(async () => {
+      const options = { seed: 5, label: "test" };
+      const checkpoint = `${dir}/state.safetensors`;
+      (await distillStudent(teacher, config, { ...options, iterations: 4, checkpoint })).dispose();
+      const curve: { iteration: number }[] = [];
+      const resumed = await distillStudent(teacher, config, {
+        ...options,
+        iterations: 10,
+        checkpoint,
+        curve,
+      });
+      const straight = await distillStudent(teacher, config, { ...options, iterations: 10 });
+      assert.deepEqual(curve.map((point) => point.iteration), [10], "the resumed run did iterations 5–10");
+      const [a, b] = [resumed.namedWeights(), straight.namedWeights()];
+      for (const name of Object.keys(b)) {
+        assert.deepEqual(await a[name].data(), await b[name].data(), name);
+      }
+      [resumed, straight].forEach((student) => student.dispose());
+    });
+  } finally {
+    teacher.dispose();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
