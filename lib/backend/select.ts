@@ -23,8 +23,10 @@ export type BackendName = typeof BACKEND_NAMES[number];
 /** Options of {@linkcode useBackend}. */
 export interface BackendOptions {
   /**
-   * Threads of the `wasm` backend, 1–8 (default: the machine's cores, at most 8). Fixed when wasm
-   * first starts in a process. Only XNNPACK's operators (2-D `matMul`, convolutions) use them.
+   * Threads of the `wasm` backend, 1–8 (default: `DIMO_THREADS` when set and readable, else the
+   * machine's cores, at most 8). Fixed when wasm first starts in a process. Only XNNPACK's
+   * operators (matrix products, convolutions) use them; on a machine whose cores are busy with
+   * other work, use 1 (a pool thread that is not scheduled stalls every product).
    */
   readonly threads?: number;
   /**
@@ -164,7 +166,7 @@ async function initWasm({ threads, stockKernels = false }: BackendOptions): Prom
     checkInteger("use the wasm backend", "threads", threads);
     checkInRange("use the wasm backend", "threads", threads, 1, MAX_WASM_THREADS);
   }
-  const wanted = threads ?? Math.min(navigator.hardwareConcurrency, MAX_WASM_THREADS);
+  const wanted = threads ?? chooseThreads() ?? Math.min(navigator.hardwareConcurrency, MAX_WASM_THREADS);
   if (tf.findBackend("wasm") === null && wanted > 1) {
     await startWasmThreads(wanted);
   } else {
