@@ -11,6 +11,7 @@ export class Progress {
   readonly #total: number;
   readonly #every: number;
   readonly #unit: string;
+  readonly #first: number;
   readonly #start = performance.now();
   readonly #tty = Deno.stderr.isTerminal();
 
@@ -20,11 +21,12 @@ export class Progress {
    * @param label What is running.
    * @param total The number of steps.
    * @param options `unit` of the rate ("steps" by default); print `every` this many steps when
-   * not on a terminal (a tenth of the total by default).
+   * not on a terminal (a tenth of the total by default); `from`: the steps already done before
+   * the clock started (a resumed run), left out of the rate.
    */
-  constructor(label: string, total: number, options: { every?: number; unit?: string } = {}) {
-    const { every = Math.max(1, Math.round(total / 10)), unit = "steps" } = options;
-    [this.#label, this.#total, this.#every, this.#unit] = [label, total, every, unit];
+  constructor(label: string, total: number, options: { every?: number; unit?: string; from?: number } = {}) {
+    const { every = Math.max(1, Math.round(total / 10)), unit = "steps", from = 0 } = options;
+    [this.#label, this.#total, this.#every, this.#unit, this.#first] = [label, total, every, unit, from];
   }
 
   /**
@@ -36,7 +38,7 @@ export class Progress {
   tick(done: number, metrics: Record<string, number> = {}): void {
     if (!this.#tty && done % this.#every !== 0 && done !== this.#total) return;
     const seconds = (performance.now() - this.#start) / 1000;
-    const rate = done / seconds;
+    const rate = (done - this.#first) / seconds;
     const eta = (this.#total - done) / rate;
     const shown = Object.entries(metrics).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(", ");
     const line = `${this.#label}: ${done}/${this.#total}${shown ? `, ${shown}` : ""}, ` +

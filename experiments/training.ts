@@ -97,7 +97,7 @@ export async function distillStudent(
   const state = resumable
     ? await loadDistillCheckpoint(checkpoint, teacher, config)
     : createDistillState(teacher, config, options.seed);
-  const progress = new Progress(label, iterations);
+  const progress = new Progress(label, iterations, { from: state.iteration });
   for (let i = state.iteration + 1; i <= iterations; i++) {
     const report = await distillStep(state);
     progress.tick(i, { aux_loss: report.auxLoss, g2: report.gSquared });
