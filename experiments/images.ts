@@ -95,7 +95,7 @@ export const IMAGE_PROFILES: Readonly<Record<"quick" | "full", ImageProfile>> = 
     tokenizer: { codebookSize: 256, samplePatches: 100_000, iterations: 10 },
     classifier: { epochs: 2 },
     teacher: { width: 96, layers: 3, heads: 4, iterations: 1000, batch: 64, lr: 1e-3 },
-    distill: { iterations: 700, batch: 32, studentLr: 2e-4, auxLr: 1e-3, sigma: 0 },
+    distill: { iterations: 1500, batch: 32, studentLr: 2e-4, auxLr: 1e-3, sigma: 0 },
     sampler: { cfg: 1, gumbelTemperature: 4.5, steps: [16, 8, 4, 2] },
     evalSamples: 10_000,
   },
