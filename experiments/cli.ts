@@ -15,22 +15,13 @@ import { chooseBackendName, chooseThreads, useBackend } from "../lib/backend/mod
 import { checkInteger, checkOneOf } from "../lib/validate/mod.ts";
 import { resultsMarkdown, writeResults } from "./results.ts";
 import { type Experiment, type ExperimentName, EXPERIMENTS } from "./registry.ts";
+import { pathKind } from "./files.ts";
 
-/** Fails at start, naming the flag, when a file the run needs cannot be read. */
-async function checkReadableFile(flag: string, path: string): Promise<void> {
-  const info = await Deno.stat(path).catch(() => undefined);
-  if (!info?.isFile) {
-    throw new Error(
-      `Cannot run an experiment as '${flag}' must be a readable file: current value is "${path}"`,
-    );
-  }
-}
-
-/** Fails at start, naming the flag, when a directory the run needs is not there. */
-async function checkDirectory(flag: string, path: string): Promise<void> {
-  const info = await Deno.stat(path).catch(() => undefined);
-  if (!info?.isDirectory) {
-    throw new Error(`Cannot run an experiment as '${flag}' must be a directory: current value is "${path}"`);
+/** Fails at start, naming the flag, when a file or directory the run needs is not there or unreadable. */
+async function checkPath(flag: string, path: string, kind: "file" | "directory"): Promise<void> {
+  if (await pathKind(path).catch(() => undefined) !== kind) {
+    const expected = kind === "file" ? "a readable file" : "a directory";
+    throw new Error(`Cannot run an experiment as '${flag}' must be ${expected}: current value is "${path}"`);
   }
 }
 
@@ -74,13 +65,13 @@ async function main(args: string[]): Promise<void> {
   for (const sweep of values.sweep?.split(",") ?? []) {
     checkOneOf(`run ${name}`, "--sweep", sweep.trim(), experiment.sweeps ?? []);
   }
-  if (values.teacher !== undefined) await checkReadableFile("--teacher", values.teacher);
+  if (values.teacher !== undefined) await checkPath("--teacher", values.teacher, "file");
   for (const flag of ["checkpoints", "eval-samples"] as const) {
     if (values[flag] !== undefined && !experiment.flags?.includes(flag)) {
       throw new RangeError(`Cannot run ${name} with --${flag}: it takes only the other flags`);
     }
   }
-  if (values.checkpoints !== undefined) await checkDirectory("--checkpoints", values.checkpoints);
+  if (values.checkpoints !== undefined) await checkPath("--checkpoints", values.checkpoints, "directory");
   const evalSamples = values["eval-samples"] === undefined ? undefined : Number(values["eval-samples"]);
   if (evalSamples !== undefined) checkInteger("run an experiment", "--eval-samples", evalSamples, 10);
   const backend = await useBackend(chooseBackendName(values.backend), {

@@ -31,29 +31,23 @@ import {
 } from "../lib/distill/mod.ts";
 import type { ExperimentContext } from "./registry.ts";
 import type { ResultRow, Results, RuntimeRow } from "./results.ts";
-import { type CurvePoint, distillStudent, trainTeacher } from "./training.ts";
+import {
+  type CurvePoint,
+  type DistillSettings,
+  distillStudent,
+  type TeacherSettings,
+  trainTeacher,
+} from "./training.ts";
 import { type Chart, trainingCurves } from "../lib/viz/mod.ts";
 
 /** Settings of one profile. */
 export interface ExactJointProfile {
-  readonly teacher: {
-    readonly width: number;
-    readonly layers: number;
-    readonly heads: number;
-    readonly iterations: number;
-    readonly batch: number;
-    readonly lr: number;
-  };
+  readonly teacher: TeacherSettings;
   /**
    * Di[M]O iterations and the overrides of the paper's defaults for this toy: batch and the two
    * learning rates (the aux model learns faster than the student, so it keeps up with it).
    */
-  readonly distill: {
-    readonly iterations: number;
-    readonly batch: number;
-    readonly studentLr: number;
-    readonly auxLr: number;
-  };
+  readonly distill: DistillSettings;
   /** Samples per evaluated row. */
   readonly evalSamples: number;
 }

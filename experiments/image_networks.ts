@@ -27,8 +27,9 @@ import {
 import { PatchTokenizer, trainKMeansTokenizer } from "../lib/tokenizer/mod.ts";
 import { resolveMdmTrainConfig } from "../lib/mdm/mod.ts";
 import type { DistillConfig } from "../lib/distill/mod.ts";
-import { type CurvePoint, distillStudent, trainTeacher } from "./training.ts";
+import { type CurvePoint, distillStudent, type TeacherSettings, trainTeacher } from "./training.ts";
 import { Progress } from "./progress.ts";
+import { pathKind } from "./files.ts";
 
 /** How one network came to be: trained in this run, or loaded (with what its directory says). */
 export interface NetworkRecord {
@@ -64,25 +65,26 @@ export interface TrainingData {
   readonly labels: tf.Tensor1D;
 }
 
+/** The k-means tokenizer's codebook size, the patches it clusters and its Lloyd iterations. */
+export interface TokenizerSettings {
+  readonly codebookSize: number;
+  readonly samplePatches: number;
+  readonly iterations: number;
+}
+
+/** The feature classifier's passes over the training images. */
+export interface ClassifierSettings {
+  readonly epochs: number;
+}
+
 /** What training the networks needs: data, settings and random streams. */
 export interface NetworkTraining {
   /** The training data, asked for only when a network must be trained; the caller disposes it. */
   readonly data: () => Promise<TrainingData>;
   readonly classes: number;
-  readonly tokenizer: {
-    readonly codebookSize: number;
-    readonly samplePatches: number;
-    readonly iterations: number;
-  };
-  readonly classifier: { readonly epochs: number };
-  readonly teacher: {
-    readonly width: number;
-    readonly layers: number;
-    readonly heads: number;
-    readonly iterations: number;
-    readonly batch: number;
-    readonly lr: number;
-  };
+  readonly tokenizer: TokenizerSettings;
+  readonly classifier: ClassifierSettings;
+  readonly teacher: TeacherSettings;
   readonly distill: { readonly iterations: number; readonly config: DistillConfig };
   readonly seed: number;
   readonly rng: Rng;
@@ -99,19 +101,12 @@ export const DISTILL_STATE_FILE = "distill-state.safetensors";
 /** The name of the file describing a checkpoint directory's networks. */
 export const TRAINING_FILE = "training.json";
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
+const isFile = async (path: string) => await pathKind(path) === "file";
 
 /** `training.json` of a directory, or `{}` when it has none. */
 async function readTrainingRecords(dir: string): Promise<Partial<Record<NetworkName, NetworkRecord>>> {
   const path = `${dir}/${TRAINING_FILE}`;
-  if (!await exists(path)) return {};
+  if (!await isFile(path)) return {};
   const parsed = JSON.parse(await Deno.readTextFile(path));
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new TypeError(`Cannot read "${path}": expected a JSON object of network records`);
@@ -147,7 +142,7 @@ export async function loadOrTrainNetworks(
     save: (path: string, network: T) => Promise<void>,
     file = from === undefined ? undefined : `${from}/${name}.safetensors`,
   ): Promise<T> {
-    if (file !== undefined && await exists(file)) {
+    if (file !== undefined && await isFile(file)) {
       const network = await load(file);
       const known = from !== undefined && file === `${from}/${name}.safetensors` ? loadedRecords[name] : {};
       records[name] = { ...known, source: file, seconds: 0 };

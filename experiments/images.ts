@@ -27,44 +27,31 @@ import { type Chart, encodePng, imageGrid, trainingCurves } from "../lib/viz/mod
 import type { Experiment, ExperimentContext } from "./registry.ts";
 import type { ResultImage, ResultRow, Results, RuntimeRow } from "./results.ts";
 import { Progress } from "./progress.ts";
+import { pathKind } from "./files.ts";
 import {
+  type ClassifierSettings,
   type ImageNetworks,
   loadOrTrainNetworks,
   NETWORK_NAMES,
   type NetworkRecord,
+  type TokenizerSettings,
   type TrainingData,
 } from "./image_networks.ts";
+import type { DistillSettings, TeacherSettings } from "./training.ts";
 
 /** Settings of one profile. */
 export interface ImageProfile {
   /** Training images used (of 60,000), for every network. */
   readonly trainImages: number;
-  readonly tokenizer: {
-    readonly codebookSize: number;
-    readonly samplePatches: number;
-    readonly iterations: number;
-  };
-  readonly classifier: { readonly epochs: number };
-  readonly teacher: {
-    readonly width: number;
-    readonly layers: number;
-    readonly heads: number;
-    readonly iterations: number;
-    readonly batch: number;
-    readonly lr: number;
-  };
+  readonly tokenizer: TokenizerSettings;
+  readonly classifier: ClassifierSettings;
+  readonly teacher: TeacherSettings;
   /**
    * Distillation: iterations, batch, the student's and the auxiliary model's Adam learning rates,
    * and σ of `x_init`'s embedding noise (0 here: the exact-joint sweep found the paper's 0.1
    * drowns this transformer's embeddings, whose scale is 0.05).
    */
-  readonly distill: {
-    readonly iterations: number;
-    readonly batch: number;
-    readonly studentLr: number;
-    readonly auxLr: number;
-    readonly sigma: number;
-  };
+  readonly distill: DistillSettings & { readonly sigma: number };
   /** The teacher's sampler: MaskGIT's CFG weight w (ramped), Gumbel temperature, and the step counts. */
   readonly sampler: {
     readonly cfg: number;
@@ -162,15 +149,6 @@ export function shippedCheckpoints(dataset: ImageDatasetName): string {
   return `checkpoints/${dataset}`;
 }
 
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isDirectory;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
 /**
  * The checkpoint directory a run starts from: `--checkpoints` when given; for the quick profile,
  * the shipped networks when they are there; else none (train everything).
@@ -178,7 +156,7 @@ async function isDirectory(path: string): Promise<boolean> {
 async function checkpointSource(context: ExperimentContext, dataset: ImageDatasetName) {
   if (context.checkpoints !== undefined) return context.checkpoints;
   const shipped = shippedCheckpoints(dataset);
-  return context.profile === "quick" && await isDirectory(shipped) ? shipped : undefined;
+  return context.profile === "quick" && await pathKind(shipped) === "directory" ? shipped : undefined;
 }
 
 /** One line per network: trained here (settings, seconds) or loaded (and how it was trained). */

@@ -17,9 +17,28 @@ import {
   saveDistillCheckpoint,
 } from "../lib/distill/mod.ts";
 import { Progress } from "./progress.ts";
+import { pathKind } from "./files.ts";
 
 /** Iterations between the points of a training curve. */
 const CURVE_EVERY = 10;
+
+/** A teacher transformer's size and its MDM training: iterations, batch and Adam's learning rate. */
+export interface TeacherSettings {
+  readonly width: number;
+  readonly layers: number;
+  readonly heads: number;
+  readonly iterations: number;
+  readonly batch: number;
+  readonly lr: number;
+}
+
+/** A distillation's length, batch, and the student's and the auxiliary model's learning rates. */
+export interface DistillSettings {
+  readonly iterations: number;
+  readonly batch: number;
+  readonly studentLr: number;
+  readonly auxLr: number;
+}
 
 /** A point of a training curve. */
 export interface CurvePoint {
@@ -93,7 +112,7 @@ export async function distillStudent(
   },
 ): Promise<Transformer> {
   const { iterations, label, curve, checkpoint } = options;
-  const resumable = checkpoint !== undefined && await Deno.stat(checkpoint).then(() => true, () => false);
+  const resumable = checkpoint !== undefined && await pathKind(checkpoint) === "file";
   const state = resumable
     ? await loadDistillCheckpoint(checkpoint, teacher, config)
     : createDistillState(teacher, config, options.seed);

@@ -184,6 +184,15 @@ async function initWasm({ threads, stockKernels = false }: BackendOptions): Prom
   return { name: "wasm", adapter: `wasm ${simd}, ${running} thread${running === 1 ? "" : "s"}${batched}` };
 }
 
+/** An environment variable, or `undefined` when it is unset or the program may not read it. */
+function readEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined; // no env permission: the caller's default applies
+  }
+}
+
 /**
  * The backend a program should use: the `--backend` value when given, else `DIMO_BACKEND`,
  * else `auto`.
@@ -200,15 +209,7 @@ async function initWasm({ threads, stockKernels = false }: BackendOptions): Prom
  * ```
  */
 export function chooseBackendName(flag?: string): BackendName {
-  let fromEnv: string | undefined;
-  if (flag === undefined) {
-    try {
-      fromEnv = Deno.env.get("DIMO_BACKEND");
-    } catch {
-      fromEnv = undefined; // no env permission: DIMO_BACKEND cannot be read, `auto` applies
-    }
-  }
-  const name = flag ?? fromEnv ?? "auto";
+  const name = flag ?? readEnv("DIMO_BACKEND") ?? "auto";
   checkOneOf("choose a backend", flag !== undefined ? "--backend" : "DIMO_BACKEND", name, BACKEND_NAMES);
   return name;
 }
@@ -229,15 +230,7 @@ export function chooseBackendName(flag?: string): BackendName {
  * ```
  */
 export function chooseThreads(flag?: string): number | undefined {
-  let fromEnv: string | undefined;
-  if (flag === undefined) {
-    try {
-      fromEnv = Deno.env.get("DIMO_THREADS");
-    } catch {
-      fromEnv = undefined; // no env permission: the default applies
-    }
-  }
-  const text = flag ?? fromEnv;
+  const text = flag ?? readEnv("DIMO_THREADS");
   if (text === undefined || text === "") return undefined;
   const source = flag !== undefined ? "--threads" : "DIMO_THREADS";
   const threads = Number(text);

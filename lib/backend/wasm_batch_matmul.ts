@@ -19,7 +19,8 @@ import * as tf from "./tf.ts";
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` this kernel uses. */
 interface WasmBackendInternals {
-  readonly dataIdNextNumber: number;
+  /** The next tensor id; the kernel takes ids from it for its views. */
+  dataIdNextNumber: number;
   readonly dataIdMap: { get(dataId: object): { readonly memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   readonly wasm: {
@@ -49,7 +50,7 @@ const FLOAT_BYTES = 4;
 /** One entry point per backend instance (a backend that is removed and started again gets a new one). */
 const entries = new WeakMap<object, BatchMatMulEntry>();
 
-function hasInternals(backend: unknown): backend is WasmBackendInternals & { dataIdNextNumber: number } {
+function hasInternals(backend: unknown): backend is WasmBackendInternals {
   const b = backend as Partial<WasmBackendInternals>;
   return typeof b.dataIdNextNumber === "number" && typeof b.dataIdMap?.get === "function" &&
     typeof b.makeOutput === "function" && typeof b.wasm?.cwrap === "function" &&
@@ -97,7 +98,7 @@ function batchShape(a: readonly number[], b: readonly number[]): number[] | unde
  * XNNPACK path, writing straight into the output's memory.
  */
 function viewedBatchMatMul(
-  backend: WasmBackendInternals & { dataIdNextNumber: number },
+  backend: WasmBackendInternals,
   a: tf.TensorInfo,
   b: tf.TensorInfo,
   outer: number[],
@@ -157,7 +158,7 @@ export function installWasmBatchMatMul(): boolean {
   const kernelFunc: tf.KernelFunc = (args) => {
     const { inputs: { a, b }, backend, attrs } = args as unknown as {
       inputs: { a: tf.TensorInfo; b: tf.TensorInfo };
-      backend: WasmBackendInternals & { dataIdNextNumber: number };
+      backend: WasmBackendInternals;
       attrs: { transposeA: boolean; transposeB: boolean };
     };
     const plain = !attrs.transposeA && !attrs.transposeB && a.dtype === "float32" &&
