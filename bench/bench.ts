@@ -1,14 +1,16 @@
 /**
- * `deno task bench [--backends wasm,cpu,webgpu] [--threads 1,2] [--quick]`: matMul throughput and
- * the time of one training step of the reference transformer on each backend, as one Markdown
- * table.
+ * `deno task bench [--backends wasm,cpu,webgpu] [--threads 1,2] [--quick]`: matMul throughput, the
+ * time of one training step of the reference transformer at batch 32, 256 and 1024, and the
+ * sampling throughput of the 16-step MaskGIT sampler against one-step generation, on each backend,
+ * as Markdown tables.
  *
  * Without `--backends` (or `DIMO_BACKEND`), it runs wasm and cpu, and webgpu when the adapter is
  * real hardware. wasm runs first as tfjs ships it (one thread, tfjs-wasm's own batched `matMul`),
  * then with dimo's XNNPACK batched `matMul` once per thread count in `--threads` (default: 1 and
  * the machine's cores). A backend, and wasm's thread count, is fixed for the life of a process, so each row is
- * measured in a child process of its own, one after another. `--quick` times fewer repeats and
- * skips the cpu training step (~2 min).
+ * measured in a child process of its own, one after another. A batch is skipped where the step
+ * at the batch before, scaled up linearly, would take over 30 s. `--quick` times fewer repeats,
+ * only batch 32, and skips the cpu training step (~2 min); cpu never samples (minutes a call).
  *
  * @module
  */
@@ -26,10 +28,11 @@ import { benchMatMul, type MatMulResult, type MatMulShape } from "./matmul.ts";
 import {
   benchTrainStep,
   MASK_RATIO,
-  REFERENCE_BATCH,
+  REFERENCE_BATCHES,
   REFERENCE_CONFIG,
   type StepResult,
 } from "./train_step.ts";
+import { benchSampling, type SamplingResult } from "./sampling.ts";
 
 /** Square products, and the reference model's attention scores (batch 32 × 4 heads, 65 tokens, 64 a head). */
 const MATMUL_SHAPES: readonly MatMulShape[] = [
@@ -51,8 +54,13 @@ interface Setting {
 interface Row {
   readonly info: BackendInfo;
   readonly matMul: readonly MatMulResult[];
-  readonly step: StepResult | string;
+  /** One entry per batch of `REFERENCE_BATCHES`: the measurement, or why it was skipped. */
+  readonly steps: readonly (StepResult | string)[];
+  readonly sampling: SamplingResult | string;
 }
+
+/** The longest step, estimated from the batch before, that the bench times. */
+const STEP_BUDGET_SECONDS = 30;
 
 async function chooseBackends(flag: string | undefined): Promise<string[]> {
   let fromEnv: string | undefined;
@@ -99,31 +107,58 @@ async function benchSetting({ backend, threads, stockKernels }: Setting, quick: 
     console.error(`${info.adapter}: matMul ${describeShape(shape)}…`);
     matMul.push(await benchMatMul(shape, repeats, 1));
   }
-  let step: StepResult | string;
-  if (name === "cpu" && quick) {
-    step = "skipped under --quick (about 2 min a step)";
-  } else {
-    console.error(`${info.adapter}: training step…`);
-    // The cpu backend takes minutes a step: one timed step after a 1-sample warm-up.
-    const cpu = name === "cpu";
-    step = await benchTrainStep({ steps: cpu || quick ? 1 : 3, smallWarmUp: cpu });
+  // The cpu backend takes minutes a step: one timed step after a 1-sample warm-up.
+  const cpu = name === "cpu";
+  const steps: (StepResult | string)[] = [];
+  for (const batch of REFERENCE_BATCHES) {
+    const before = steps.at(-1);
+    const estimate = typeof before === "object" ? before.seconds * batch / before.batch : 0;
+    if (cpu && quick) steps.push("skipped under --quick (about 2 min a step)");
+    else if (quick && batch !== REFERENCE_BATCHES[0]) steps.push("skipped under --quick");
+    else if (typeof before === "string") steps.push("skipped");
+    else if (estimate > STEP_BUDGET_SECONDS) steps.push(`skipped (about ${fixed(estimate, 0)} s a step)`);
+    else {
+      console.error(`${info.adapter}: training step at batch ${batch}…`);
+      steps.push(await benchTrainStep({ batch, steps: cpu || quick ? 1 : 3, smallWarmUp: cpu }));
+    }
   }
-  return { info, matMul, step };
+  let sampling: SamplingResult | string = "skipped (minutes a call on cpu)";
+  if (!cpu) {
+    const batch = name === "webgpu" ? 256 : 32;
+    console.error(`${info.adapter}: sampling at batch ${batch}…`);
+    sampling = await benchSampling({ batch, repeats: quick ? 1 : 3 });
+  }
+  return { info, matMul, steps, sampling };
 }
 
 const fixed = (x: number, digits: number) => x.toFixed(digits);
 
-/** A row's cells; `baseline` is the first timed step's seconds, for the speed-up column. */
-function formatRow({ info, matMul, step }: Row, baseline: number | undefined): string {
+/** A row's cells; `baseline` is the first timed batch-32 step's seconds, for the speed-up column. */
+function formatRow({ info, matMul, steps }: Row, baseline: number | undefined): string {
   const gflops = matMul.map((m) => m.correct ? fixed(m.gflops, 1) : `${fixed(m.gflops, 1)} (WRONG RESULT)`);
-  const stepCells = typeof step === "string" ? [step, "", "", "", ""] : [
-    `${fixed(step.seconds, 2)} (${step.steps === 1 ? "1 step" : `median of ${step.steps}`})`,
-    baseline === undefined ? "" : `${fixed(baseline / step.seconds, 2)}×`,
-    fixed(step.forwardSeconds, 2),
-    `${step.tensors[0]} → ${step.tensors[1]}`,
-    fixed(step.loss, 4),
+  const seconds = (step: StepResult | string) =>
+    typeof step === "string"
+      ? step
+      : `${fixed(step.seconds, 3)} (${step.steps === 1 ? "1 step" : `median of ${step.steps}`})`;
+  const first = steps[0];
+  const firstCells = typeof first === "string" ? ["", "", "", ""] : [
+    baseline === undefined ? "" : `${fixed(baseline / first.seconds, 2)}×`,
+    fixed(first.forwardSeconds, 3),
+    `${first.tensors[0]} → ${first.tensors[1]}`,
+    fixed(first.loss, 4),
   ];
-  return `| ${[info.name, info.adapter, ...gflops, ...stepCells].join(" | ")} |`;
+  return `| ${[info.name, info.adapter, ...gflops, ...steps.map(seconds), ...firstCells].join(" | ")} |`;
+}
+
+function formatSampling({ info, sampling }: Row): string {
+  const cells = typeof sampling === "string" ? [sampling, "", "", "", ""] : [
+    `${sampling.batch}`,
+    fixed(sampling.maskGitPerSecond, 1),
+    fixed(sampling.oneStepPerSecond, 1),
+    `${fixed(sampling.oneStepPerSecond / sampling.maskGitPerSecond, 1)}×`,
+    `${sampling.tensors[0]} → ${sampling.tensors[1]}`,
+  ];
+  return `| ${[info.name, info.adapter, ...cells].join(" | ")} |`;
 }
 
 function describeModel(): string {
@@ -131,7 +166,7 @@ function describeModel(): string {
   const masked = Math.round(c.seqLen * MASK_RATIO);
   return `codebook ${c.codebookSize} + mask, ${c.numClasses} classes, ${c.seqLen} tokens + class token, ` +
     `width ${c.width}, ${c.heads} heads, ${c.layers} layers, MLP ×${c.mlpRatio}, dropout ${c.dropout}, ` +
-    `tied head; batch ${REFERENCE_BATCH}, ${masked} masked tokens a row, masked cross-entropy, adam(1e-4)`;
+    `tied head; ${masked} masked tokens a row, masked cross-entropy, adam(1e-4)`;
 }
 
 /** Runs one setting in a child process (the flag `--row` with the setting as JSON) and reads its row. */
@@ -175,19 +210,29 @@ async function main(): Promise<void> {
     }.`,
   );
   console.log(
-    `Training step: ${describeModel()}; one warm-up step first. Each row ran in a process of its own; speed-up is against the first timed row.\n`,
+    `Training step: ${describeModel()}; one warm-up step first. Each row ran in a process of its own; speed-up is the batch-32 step against the first timed row's; forward, tensors and loss are at batch 32.\n`,
   );
   console.log(
     `| backend | adapter | ${
       MATMUL_SHAPES.map((shape) => `matMul ${describeShape(shape)} GFLOP/s`).join(" | ")
-    } | train step s | step speed-up | forward s | tensors before → after | loss |`,
+    } | ${
+      REFERENCE_BATCHES.map((batch) => `train step s, batch ${batch}`).join(" | ")
+    } | step speed-up | forward s | tensors before → after | loss |`,
   );
-  console.log(`|${"---|".repeat(MATMUL_SHAPES.length + 7)}`);
-  const timed = rows.map((row) => row.step).find((step) => typeof step !== "string");
+  console.log(`|${"---|".repeat(MATMUL_SHAPES.length + REFERENCE_BATCHES.length + 6)}`);
+  const timed = rows.map((row) => row.steps[0]).find((step) => typeof step !== "string");
   for (const row of rows) console.log(formatRow(row, timed?.seconds));
-  if (rows.some((row) => row.info.name === "cpu" && typeof row.step !== "string")) {
+  if (rows.some((row) => row.info.name === "cpu" && typeof row.steps[0] !== "string")) {
     console.log("\ncpu: one timed step after a 1-sample warm-up step (a full step takes minutes there).");
   }
+  console.log(
+    "\nSampling, same model (random weights), tokens read back: MaskGIT at 16 steps with guidance 2 (linear ramp) against one-step generation from x_init (r_init 0.6, σ 0.1), median of the timed calls after a warm-up call.\n",
+  );
+  console.log(
+    "| backend | adapter | batch | MaskGIT 16 steps, images/s | one-step, images/s | one-step / 16-step | tensors before → after |",
+  );
+  console.log(`|${"---|".repeat(7)}`);
+  for (const row of rows) console.log(formatSampling(row));
 }
 
 if (import.meta.main) await main();

@@ -27,14 +27,16 @@ export const REFERENCE_CONFIG: TransformerConfig = resolveTransformerConfig({
   dropout: 0.1,
 });
 
-/** Samples per step. */
-export const REFERENCE_BATCH = 32;
+/** Samples per step: the batches of the GPU issue's PyTorch reference. */
+export const REFERENCE_BATCHES = [32, 256, 1024] as const;
 
 /** Fraction of positions masked in each row. */
 export const MASK_RATIO = 0.15;
 
 /** What a step measurement found. */
 export interface StepResult {
+  /** Samples per step. */
+  readonly batch: number;
   /** Median seconds of the timed steps. */
   readonly seconds: number;
   /** Steps timed. */
@@ -72,15 +74,18 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /**
  * Times training steps of the reference transformer on the active backend.
  *
- * @param options `steps` timed after a warm-up; `smallWarmUp` warms up on a 1-sample batch (it
- * creates Adam's state without paying for a full step, for the slow cpu backend).
+ * @param options `batch` samples a step; `steps` timed after a warm-up; `smallWarmUp` warms up on
+ * a 1-sample batch (it creates Adam's state without paying for a full step, for the slow cpu
+ * backend).
  * @returns The median step time and the tensor counts around the timed steps.
  */
-export async function benchTrainStep(options: { steps: number; smallWarmUp: boolean }): Promise<StepResult> {
+export async function benchTrainStep(
+  options: { batch: number; steps: number; smallWarmUp: boolean },
+): Promise<StepResult> {
   const rng = createRng(0);
   const model = new Transformer(REFERENCE_CONFIG, { rng: rng.fork("init") });
   const optimizer = tf.train.adam(1e-4);
-  const batch = makeBatch(REFERENCE_CONFIG, REFERENCE_BATCH, rng.fork("data"));
+  const batch = makeBatch(REFERENCE_CONFIG, options.batch, rng.fork("data"));
   const warmBatch = options.smallWarmUp ? makeBatch(REFERENCE_CONFIG, 1, rng.fork("warm-up")) : batch;
   const dropoutRng = rng.fork("dropout");
   const step = async (b: Batch): Promise<number> => {
@@ -116,6 +121,7 @@ export async function benchTrainStep(options: { steps: number; smallWarmUp: bool
       forwardTimes.push((performance.now() - start) / 1000);
     }
     return {
+      batch: options.batch,
       seconds: median(times),
       steps: times.length,
       forwardSeconds: median(forwardTimes),

@@ -19,7 +19,16 @@ import { pathKind } from "./files.ts";
 
 /** Fails at start, naming the flag, when a file or directory the run needs is not there or unreadable. */
 async function checkPath(flag: string, path: string, kind: "file" | "directory"): Promise<void> {
-  if (await pathKind(path).catch(() => undefined) !== kind) {
+  const found = await pathKind(path).catch((error) => {
+    if (!(error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied)) {
+      throw error;
+    }
+    throw new Error(
+      `Cannot run an experiment as '${flag}' names a path this process may not read: "${path}" ` +
+        "(the experiment task reads only the project directory; put the files there)",
+    );
+  });
+  if (found !== kind) {
     const expected = kind === "file" ? "a readable file" : "a directory";
     throw new Error(`Cannot run an experiment as '${flag}' must be ${expected}: current value is "${path}"`);
   }

@@ -13,5 +13,6 @@
  */
 export * from "./select.ts";
 export * from "./ops.ts";
+export * from "./random.ts";
 export * from "./check.ts";
 export * as tf from "./tf.ts";

@@ -11,6 +11,7 @@
  */
 import * as tf from "../backend/tf.ts";
 import type { Rng } from "../rng/mod.ts";
+import { standardNormal } from "../backend/random.ts";
 import { checkInRange, checkInteger, errorMessage } from "../validate/mod.ts";
 import { markRandomSubset } from "../masking/_subset.ts";
 
@@ -130,7 +131,7 @@ export function sampleXInit(rInit: RInit, options: XInitOptions): tf.Tensor2D {
  *
  * @param shape `[B, L, D]`: batch, sequence length, embedding width.
  * @param rng The generator.
- * @returns float32 `[B, L, D]`, N(0, 1) entries.
+ * @returns float32 `[B, L, D]`, N(0, 1) entries, drawn on the device (`standardNormal`).
  *
  * @example
  * ```ts
@@ -142,5 +143,5 @@ export function sampleXInit(rInit: RInit, options: XInitOptions): tf.Tensor2D {
  */
 export function sampleEmbeddingNoise(shape: [number, number, number], rng: Rng): tf.Tensor3D {
   shape.forEach((d, i) => checkInteger("sample embedding noise", `shape[${i}]`, d, 1));
-  return tf.randomNormal(shape, 0, 1, "float32", rng.seed());
+  return standardNormal(shape, rng.drawKey()) as tf.Tensor3D;
 }

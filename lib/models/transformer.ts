@@ -7,6 +7,7 @@
 import * as tf from "../backend/tf.ts";
 import { embed, matMul } from "../backend/ops.ts";
 import { checkIds } from "../backend/check.ts";
+import { dropout as dropoutOp } from "../backend/random.ts";
 import type { Rng } from "../rng/mod.ts";
 import { checkDtype, checkInRange, checkShape, errorMessage } from "../validate/mod.ts";
 import { type TokenLayout, tokenLayout, type TransformerConfig } from "./config.ts";
@@ -157,7 +158,7 @@ export class Transformer {
       if (rng === undefined) {
         throw new TypeError(errorMessage(action, "rng", "an Rng when training with dropout", rng));
       }
-      dropout = (x) => tf.dropout(x, rate, undefined, rng.seed());
+      dropout = (x) => dropoutOp(x, rate, rng.drawKey());
     }
     if (validateIds) {
       checkIds(action, "tokens", tokens, this.layout.maskId + 1);

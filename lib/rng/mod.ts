@@ -10,7 +10,7 @@
  *
  * tfjs random ops (`tf.randomUniform`, `tf.randomNormal`) take `rng.seed()`, a fresh nonzero
  * integer per call; they draw on the CPU with a seeded generator, so results do not depend on the
- * backend.
+ * backend. dimo's device-side draws (`dropout`, `standardNormal`) take `rng.drawKey()`.
  *
  * @example Two generators with one seed agree
  * ```ts
@@ -42,6 +42,8 @@ export interface Rng {
   int(n: number): number;
   /** Returns a fresh seed in `[1, 2^31 - 1]` for a tfjs random op. */
   seed(): number;
+  /** Returns a fresh 64-bit key, two unsigned 32-bit words, for `dropout` or `standardNormal`. */
+  drawKey(): [number, number];
   /** Returns an independent stream determined by this generator's key and `name` only. */
   fork(name: string): Rng;
   /** Returns a copy of the state, for checkpoints. */
@@ -112,6 +114,10 @@ class Sfc32 implements Rng {
 
   seed(): number {
     return (this.#u32() % 2147483646) + 1;
+  }
+
+  drawKey(): [number, number] {
+    return [this.#u32(), this.#u32()];
   }
 
   fork(name: string): Rng {
