@@ -6,9 +6,10 @@
  * such array is then uploaded to the card. A layer norm's mean over the width, or a
  * cross-entropy's sum over the vocabulary, thus uploads a tensor the size of its input on every
  * backward pass (on an H100, 14.8 s of a 15.2 s training step of the reference transformer at
- * batch 256 went to these uploads). Here the gradient is `broadcastTo` of the reshaped upstream
- * gradient (tfjs's `Tile` kernel, on the device); `Mean` divides the small tensor before it is
- * broadcast. The values are the same as tfjs's. Importing the module registers them; every dimo
+ * batch 256 went to these uploads). Here the reshaped upstream gradient is added to
+ * `zerosLike(x)`, which every backend fills in its own memory (`broadcastTo`, tfjs's `Tile`, is
+ * ten times slower than that on wasm); `Mean` divides the small tensor before it is broadcast.
+ * The values are the same as tfjs's. Importing the module registers them; every dimo
  * module does so through `tf.ts`.
  *
  * @module
@@ -22,11 +23,16 @@ function expandToRank(dy: tf.Tensor, x: tf.Tensor, axis: number | number[]): tf.
   return tf.reshape(dy, shape);
 }
 
+/** `t` broadcast to `x`'s shape, in float32, without data from the CPU. */
+function broadcastLike(t: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  return tf.add(t, tf.zerosLike(tf.cast(x, "float32")));
+}
+
 tf.registerGradient({
   kernelName: tf.Sum,
   inputsToSave: ["x"],
   gradFunc: (dy, [x], attrs) => ({
-    x: () => tf.broadcastTo(expandToRank(dy as tf.Tensor, x, attrs.axis as number | number[]), x.shape),
+    x: () => broadcastLike(expandToRank(dy as tf.Tensor, x, attrs.axis as number | number[]), x),
   }),
 });
 
@@ -37,7 +43,7 @@ tf.registerGradient({
     x: () => {
       const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape);
       const count = axes.reduce((n, a) => n * x.shape[a], 1);
-      return tf.broadcastTo(tf.div(expandToRank(dy as tf.Tensor, x, axes), count), x.shape);
+      return broadcastLike(tf.div(expandToRank(dy as tf.Tensor, x, axes), count), x);
     },
   }),
 });
