@@ -7,7 +7,7 @@
  * @module
  */
 import { createRng, generateOneStep, resolveInitConfig, sampleMaskGit, tf, Transformer } from "@dimo/dimo";
-import { REFERENCE_CONFIG } from "./train_step.ts";
+import { median, REFERENCE_CONFIG } from "./train_step.ts";
 
 /** What a sampling measurement found. */
 export interface SamplingResult {
@@ -20,8 +20,6 @@ export interface SamplingResult {
   /** `tf.memory().numTensors` before and after the timed calls. */
   readonly tensors: readonly [number, number];
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function perSecond(batch: number, repeats: number, draw: () => tf.Tensor): Promise<number> {
   const seconds: number[] = [];

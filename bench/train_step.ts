@@ -69,7 +69,13 @@ function makeBatch(config: TransformerConfig, size: number, rng: Rng): Batch {
   return { tokens, xt, masked, labels };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/**
+ * The median of timings (the upper one of the middle two for an even count).
+ *
+ * @param xs The timings; at least one.
+ * @returns Their median.
+ */
+export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * Times training steps of the reference transformer on the active backend.
