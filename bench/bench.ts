@@ -168,7 +168,7 @@ function describeModel(): string {
   const masked = Math.round(c.seqLen * MASK_RATIO);
   return `codebook ${c.codebookSize} + mask, ${c.numClasses} classes, ${c.seqLen} tokens + class token, ` +
     `width ${c.width}, ${c.heads} heads, ${c.layers} layers, MLP ×${c.mlpRatio}, dropout ${c.dropout}, ` +
-    `tied head; ${masked} masked tokens a row, masked cross-entropy, adam(1e-4)`;
+    `tied head; ${masked} masked tokens a row, masked cross-entropy, dimo's Adam (lr 1e-4)`;
 }
 
 /** Runs one setting in a child process (the flag `--row` with the setting as JSON) and reads its row. */

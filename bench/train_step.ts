@@ -1,10 +1,12 @@
 /**
  * One MDM training step of the reference transformer: forward, masked cross-entropy on the
- * masked positions, backward and an Adam update.
+ * masked positions, backward and an update by dimo's Adam (the trainers' optimiser: PyTorch's
+ * update, with the gradient norm read back for clipping and the non-finite check).
  *
  * @module
  */
 import {
+  Adam,
   createRng,
   maskedCrossEntropy,
   maskExactCount,
@@ -90,22 +92,16 @@ export async function benchTrainStep(
 ): Promise<StepResult> {
   const rng = createRng(0);
   const model = new Transformer(REFERENCE_CONFIG, { rng: rng.fork("init") });
-  const optimizer = tf.train.adam(1e-4);
+  const optimizer = new Adam(model.trainableVariables(), { lr: 1e-4 });
   const batch = makeBatch(REFERENCE_CONFIG, options.batch, rng.fork("data"));
   const warmBatch = options.smallWarmUp ? makeBatch(REFERENCE_CONFIG, 1, rng.fork("warm-up")) : batch;
   const dropoutRng = rng.fork("dropout");
   const step = async (b: Batch): Promise<number> => {
-    const loss = optimizer.minimize(
-      () => {
-        const logits = model.apply(b.xt, b.labels, { training: true, rng: dropoutRng, validateIds: false });
-        return maskedCrossEntropy(logits, b.tokens, b.masked);
-      },
-      true,
-      model.trainableVariables(),
-    )!;
-    const value = (await loss.data())[0];
-    loss.dispose();
-    return value;
+    const { loss } = await optimizer.step(() => {
+      const logits = model.apply(b.xt, b.labels, { training: true, rng: dropoutRng, validateIds: false });
+      return maskedCrossEntropy(logits, b.tokens, b.masked);
+    });
+    return loss;
   };
   try {
     await step(warmBatch);

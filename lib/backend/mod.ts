@@ -14,5 +14,7 @@
 export * from "./select.ts";
 export * from "./ops.ts";
 export * from "./random.ts";
+export * from "./fused.ts";
+export * from "./webgpu_matmul.ts";
 export * from "./check.ts";
 export * as tf from "./tf.ts";

@@ -7,14 +7,14 @@
  * - wasm returns garbage from a float32 `oneHot`: {@linkcode oneHot} casts an int32 one-hot.
  * - wasm has no `UnsortedSegmentSum`, the gradient of `gather`: {@linkcode embed} looks rows up
  *   with a one-hot product there, with `gather` elsewhere.
- * - tfjs-webgpu's matMul reads four floats at a time only when the inner size K and the output
- *   width N are multiples of 4; with 1,025 codes or 65 positions it falls back to a scalar kernel
- *   4–13x slower on an H100. {@linkcode matMul} pads K and N with zeros there
- *   ({@linkcode matMulAligned}).
+ * - tfjs-webgpu's matMul computes small tiles, reads transposed operands slowly and vectorises
+ *   only when K and N are multiples of 4 (0.5–2.9 TFLOP/s on an H100 in the reference step):
+ *   {@linkcode matMul} runs dimo's tiled kernel there (`webgpu_matmul.ts`), transposes included.
  *
  * @module
  */
 import * as tf from "./tf.ts";
+import { TILED_MATMUL, tiledMatMul } from "./webgpu_matmul.ts";
 
 /** Swaps the last two axes of a tensor of rank ≥ 2. */
 function transposeLast2(t: tf.Tensor): tf.Tensor {
@@ -23,64 +23,50 @@ function transposeLast2(t: tf.Tensor): tf.Tensor {
   return tf.transpose(t, perm);
 }
 
-/** The multiple K and N are padded to before a product on the active backend (1: none). */
-function alignment(): number {
-  return tf.getBackend() === "webgpu" ? 4 : 1;
-}
-
-/**
- * `a · b` with the inner size K and the output width N zero-padded to multiples of `multiple`
- * and the product sliced back: the same values, in the shape a backend's fast kernel wants.
- *
- * @param a float32 `[..., M, K]`.
- * @param b float32 `[..., K, N]`.
- * @param multiple The alignment; 1 multiplies as is.
- * @returns float32 `[..., M, N]`.
- *
- * @example
- * ```ts
- * import assert from "node:assert";
- * import { matMulAligned, tf, useBackend } from "@dimo/dimo";
- * await useBackend("cpu");
- * const y = matMulAligned(tf.tensor2d([[1, 2, 3]]), tf.tensor2d([[1], [1], [1]]), 4);
- * assert.deepEqual(y.shape, [1, 1]);
- * assert.deepEqual(await y.data(), new Float32Array([6]));
- * ```
- */
-export function matMulAligned(a: tf.Tensor, b: tf.Tensor, multiple: number): tf.Tensor {
-  const k = a.shape[a.rank - 1], n = b.shape[b.rank - 1];
-  const padK = (multiple - (k % multiple)) % multiple, padN = (multiple - (n % multiple)) % multiple;
-  if (padK === 0 && padN === 0) return tf.matMul(a, b);
-  return tf.tidy(() => {
-    const none = (t: tf.Tensor, keep: number) =>
-      Array.from({ length: t.rank - keep }, () => [0, 0] as [number, number]);
-    const pa = padK === 0 ? a : tf.pad(a, [...none(a, 1), [0, padK]]);
-    const pb = tf.pad(b, [...none(b, 2), [0, padK], [0, padN]]);
-    const product = tf.matMul(pa, pb);
-    if (padN === 0) return product;
-    return tf.slice(product, Array(product.rank).fill(0), [...product.shape.slice(0, -1), n]);
-  });
+/** Sums `g` over its leading axes down to `shape`'s rank: the gradient of a broadcast operand. */
+function sumToRank(g: tf.Tensor, rank: number): tf.Tensor {
+  return g.rank === rank ? g : tf.sum(g, [...Array(g.rank - rank).keys()]);
 }
 
 const matMulExplicit = tf.customGrad((a, b, save) => {
   const [x, y] = [a as tf.Tensor, b as tf.Tensor];
   (save as tf.GradSaveFunc)([x, y]);
-  const multiple = alignment();
   return {
-    value: matMulAligned(x, y, multiple),
+    value: tf.matMul(x, y),
     gradFunc: (dy, saved) => {
       const [sa, sb] = saved as tf.Tensor[];
       return [
-        matMulAligned(dy as tf.Tensor, transposeLast2(sb), multiple),
-        matMulAligned(transposeLast2(sa), dy as tf.Tensor, multiple),
+        sumToRank(tf.matMul(dy as tf.Tensor, transposeLast2(sb)), sa.rank),
+        sumToRank(tf.matMul(transposeLast2(sa), dy as tf.Tensor), sb.rank),
       ];
     },
   };
 }) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
+/** `a · op(b)` by the tiled kernel, its gradients too, with `b` transposed in place or not. */
+function tiledWithGrad(transposeB: boolean): (a: tf.Tensor, b: tf.Tensor) => tf.Tensor {
+  return tf.customGrad((a, b, save) => {
+    const [x, y] = [a as tf.Tensor, b as tf.Tensor];
+    (save as tf.GradSaveFunc)([x, y]);
+    return {
+      value: tiledMatMul(x, y, false, transposeB),
+      gradFunc: (dy, saved) => {
+        const [sa, sb] = saved as tf.Tensor[];
+        const g = dy as tf.Tensor;
+        // a·b: da = dy·bᵀ, db = aᵀ·dy.  a·bᵀ: da = dy·b, db = dyᵀ·a.
+        const da = tiledMatMul(g, sb, false, !transposeB);
+        const db = transposeB ? tiledMatMul(g, sa, true, false) : tiledMatMul(sa, g, true, false);
+        return [sumToRank(da, sa.rank), sumToRank(db, sb.rank)];
+      },
+    };
+  }) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+}
+const tiledProduct = tiledWithGrad(false), tiledProductTransposed = tiledWithGrad(true);
+
 /**
- * Batched matrix product `a · b` (optionally `a · bᵀ`) whose gradient uses explicit transposes,
- * with K and N padded to multiples of 4 on WebGPU.
+ * Batched matrix product `a · b` (optionally `a · bᵀ`). On WebGPU it and its gradient run dimo's
+ * tiled kernel, which reads transposed operands in place; elsewhere the gradient uses explicit
+ * transposes.
  *
  * @param a float32 `[..., M, K]`.
  * @param b float32 `[..., K, N]` (or `[..., N, K]` with `transposeB`); batch dims equal to `a`'s.
@@ -97,6 +83,9 @@ const matMulExplicit = tf.customGrad((a, b, save) => {
  * ```
  */
 export function matMul(a: tf.Tensor, b: tf.Tensor, transposeB = false): tf.Tensor {
+  if (tf.getKernel(TILED_MATMUL, tf.getBackend()) !== undefined) {
+    return (transposeB ? tiledProductTransposed : tiledProduct)(a, b);
+  }
   return tf.tidy(() => matMulExplicit(a, transposeB ? transposeLast2(b) : b));
 }
 
@@ -122,7 +111,9 @@ export function oneHot(indices: tf.Tensor, depth: number): tf.Tensor {
 
 /**
  * Looks up rows of an embedding table, differentiable on every backend: `gather` where the
- * backend has its gradient kernel, a one-hot product where it does not (wasm).
+ * backend has its gradient kernel, a one-hot product where it does not (wasm). On WebGPU the
+ * table's gradient is the tiled product `one-hotᵀ · dy` (tfjs-webgpu's `UnsortedSegmentSum`
+ * took 15 ms of a 70 ms GPU step on an H100; the product about 1 ms).
  *
  * @param table float32 `[V, D]`.
  * @param ids int32 `[...S]` with values in `[0, V)`.
@@ -140,6 +131,17 @@ export function oneHot(indices: tf.Tensor, depth: number): tf.Tensor {
 export function embed(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const [vocab, width] = table.shape;
+    if (tf.getKernel(TILED_MATMUL, tf.getBackend()) !== undefined) {
+      const flat = tf.reshape(ids, [-1]);
+      const rows = tf.customGrad((t, save) => {
+        (save as tf.GradSaveFunc)([flat]);
+        return {
+          value: tf.gather(t as tf.Tensor, flat),
+          gradFunc: (dy, [saved]) => tiledMatMul(oneHot(saved, vocab), dy as tf.Tensor, true, false),
+        };
+      }) as (t: tf.Tensor) => tf.Tensor;
+      return tf.reshape(rows(table), [...ids.shape, width]);
+    }
     if (tf.getKernel("UnsortedSegmentSum", tf.getBackend()) !== undefined) {
       return tf.gather(table, ids);
     }

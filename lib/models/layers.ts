@@ -6,6 +6,49 @@
  */
 import * as tf from "../backend/tf.ts";
 import { matMul } from "../backend/ops.ts";
+import { fusedElementwise } from "../backend/fused.ts";
+
+const { ERF_P, ERF_A1, ERF_A2, ERF_A3, ERF_A4, ERF_A5 } = tf.backend_util;
+/** erf(u) by Abramowitz–Stegun 7.1.26 with tfjs's constants, as tfjs's own `Erf` kernels. */
+const ERF_WGSL = `
+  let u = x0 * ${Math.SQRT1_2};
+  let t = 1.0 / (1.0 + ${ERF_P} * abs(u));
+  let poly = ((((${ERF_A5} * t + ${ERF_A4}) * t + ${ERF_A3}) * t + ${ERF_A2}) * t + ${ERF_A1}) * t;
+  let erf = sign(u) * (1.0 - poly * exp(-u * u));`;
+
+/** The exact GELU from tfjs ops: differentiated by tfjs on the backends without fused kernels. */
+const geluOps = (x: tf.Tensor) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+const geluKernel = fusedElementwise({
+  name: "DimoGelu",
+  inputs: 1,
+  scalars: [],
+  wgsl: `${ERF_WGSL}\n value = 0.5 * x0 * (1.0 + erf);`,
+  reference: ([x]) => geluOps(x),
+});
+/** dy · GELU'(x) = dy · (Φ(x) + x·φ(x)). */
+const geluGradKernel = fusedElementwise({
+  name: "DimoGeluGrad",
+  inputs: 2,
+  scalars: [],
+  wgsl: `${ERF_WGSL}\n value = x1 * (0.5 * (1.0 + erf) + x0 * exp(-0.5 * x0 * x0) * ${
+    1 / Math.sqrt(2 * Math.PI)
+  });`,
+  reference: ([x, dy]) =>
+    tf.mul(
+      dy,
+      tf.add(
+        tf.mul(0.5, tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))),
+        tf.mul(x, tf.mul(tf.exp(tf.mul(tf.square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI))),
+      ),
+    ),
+});
+const geluFused = tf.customGrad((x, save) => {
+  (save as tf.GradSaveFunc)([x as tf.Tensor]);
+  return {
+    value: geluKernel([x as tf.Tensor]),
+    gradFunc: (dy, [saved]) => geluGradKernel([saved, dy as tf.Tensor]),
+  };
+}) as (x: tf.Tensor) => tf.Tensor;
 
 /**
  * The exact (erf) GELU of PyTorch's `nn.GELU()`: 0.5 · x · (1 + erf(x / √2)), not the tanh
@@ -25,36 +68,12 @@ import { matMul } from "../backend/ops.ts";
  * ```
  */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
+  // On WebGPU two fused kernels (value, gradient) replace about 15 tfjs kernels.
+  if (tf.getKernel("DimoGelu", tf.getBackend()) !== undefined) return geluFused(x);
+  return tf.tidy(() => geluOps(x));
 }
 
-/**
- * Layer normalisation over the last axis: (x − mean) / √(var + eps) · gamma + beta, with the
- * biased variance, as PyTorch's `nn.LayerNorm`.
- *
- * @param x float32 `[..., D]`.
- * @param gamma The scale, float32 `[D]`.
- * @param beta The shift, float32 `[D]`.
- * @param eps Added to the variance; PyTorch's default.
- * @returns float32, the shape of `x`.
- *
- * @example Each row gets mean 0 and variance 1
- * ```ts
- * import assert from "node:assert";
- * import { layerNorm, tf, useBackend } from "@dimo/dimo";
- * await useBackend("cpu");
- * const y = layerNorm(tf.tensor2d([[1, 3]]), tf.ones([2]), tf.zeros([2]));
- * const [a, b] = await y.data();
- * assert.ok(Math.abs(a + 1) < 1e-4 && Math.abs(b - 1) < 1e-4);
- * ```
- */
-export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps = 1e-5): tf.Tensor {
-  return tf.tidy(() => {
-    const { mean, variance } = tf.moments(x, -1, true);
-    const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
-    return tf.add(tf.mul(normed, gamma), beta);
-  });
-}
+export { layerNorm } from "../backend/layer_norm.ts";
 
 /**
  * A dense layer x · W + b. The weight is stored `[in, out]`, so no transpose is needed

@@ -34,6 +34,21 @@ Deno.test("gelu() equals 0.5·x·(1 + erf(x/√2)) computed in float64", async (
   });
 });
 
+Deno.test("gelu()'s gradient equals Φ(x) + x·φ(x) computed in float64", async () => {
+  const xs = Array.from({ length: 161 }, (_, i) => -4 + i * 0.05);
+  const x = tf.tensor1d(xs);
+  await withoutLeaks(async () => {
+    const dx = tf.grad(gelu)(x);
+    const got = await dx.data();
+    dx.dispose();
+    xs.forEach((x, i) => {
+      const want = 0.5 * (1 + erf64(x / Math.SQRT2)) + x * Math.exp(-x * x / 2) / Math.sqrt(2 * Math.PI);
+      assert.ok(Math.abs(got[i] - want) <= 2e-6 * Math.max(1, Math.abs(x)), `x=${x}: ${got[i]} vs ${want}`);
+    });
+  });
+  x.dispose();
+});
+
 Deno.test("layerNorm() normalises each row with the biased variance, then scales and shifts", async () => {
   await withoutLeaks(async () => {
     const rows = [[1, 2, 4, 9], [-3, 0, 0, 3]];

@@ -8,6 +8,7 @@
  * @module
  */
 import * as tf from "../backend/tf.ts";
+import { fusedElementwise } from "../backend/fused.ts";
 import { checkInRange, checkInteger } from "../validate/mod.ts";
 
 /** Hyperparameters of {@linkcode Adam}. */
@@ -62,6 +63,32 @@ export function resolveAdamConfig(config: Partial<AdamConfig> = {}): AdamConfig 
   if (!(c.clipNorm > 0)) checkInRange(action, "clipNorm", c.clipNorm, Number.MIN_VALUE, Infinity);
   return Object.freeze(c);
 }
+
+// One update of one variable, as three fused kernels on WebGPU (a dozen tfjs ops elsewhere):
+// the moments from the gradient scaled by the clipping factor, then the parameter.
+const firstMoment = fusedElementwise({
+  name: "DimoAdamFirstMoment",
+  inputs: 2,
+  scalars: ["beta", "rest", "scale"],
+  wgsl: "value = x0 * uniforms.beta + (x1 * uniforms.scale) * uniforms.rest;",
+  reference: ([m, g], [beta, rest, scale]) => tf.add(tf.mul(m, beta), tf.mul(tf.mul(g, scale), rest)),
+});
+const secondMoment = fusedElementwise({
+  name: "DimoAdamSecondMoment",
+  inputs: 2,
+  scalars: ["beta", "rest", "scale"],
+  wgsl: "let gs = x1 * uniforms.scale;\n value = x0 * uniforms.beta + (gs * gs) * uniforms.rest;",
+  reference: ([v, g], [beta, rest, scale]) =>
+    tf.add(tf.mul(v, beta), tf.mul(tf.square(tf.mul(g, scale)), rest)),
+});
+const adamUpdate = fusedElementwise({
+  name: "DimoAdamUpdate",
+  inputs: 3,
+  scalars: ["stepSize", "vCorrection", "eps"],
+  wgsl: "value = x0 - (x1 / (sqrt(x2) / uniforms.vCorrection + uniforms.eps)) * uniforms.stepSize;",
+  reference: ([p, m, v], [stepSize, vCorrection, eps]) =>
+    tf.sub(p, tf.mul(tf.div(m, tf.add(tf.div(tf.sqrt(v), vCorrection), eps)), stepSize)),
+});
 
 /** What one {@linkcode Adam.step} did. */
 export interface AdamStepReport {
@@ -170,17 +197,9 @@ export class Adam {
     this.#variables.forEach((variable, i) => {
       const g = grads[i];
       if (g === undefined) return;
-      const [m, v] = tf.tidy(() => {
-        const gs = scale === 1 ? g : tf.mul(g, scale);
-        return [
-          tf.add(tf.mul(this.#m[i], beta1), tf.mul(gs, 1 - beta1)),
-          tf.add(tf.mul(this.#v[i], beta2), tf.mul(tf.square(gs), 1 - beta2)),
-        ];
-      });
-      tf.tidy(() => {
-        const denom = tf.add(tf.div(tf.sqrt(v), vCorrection), eps);
-        variable.assign(tf.sub(variable, tf.mul(tf.div(m, denom), stepSize)));
-      });
+      const m = firstMoment([this.#m[i], g], [beta1, 1 - beta1, scale]);
+      const v = secondMoment([this.#v[i], g], [beta2, 1 - beta2, scale]);
+      tf.tidy(() => variable.assign(adamUpdate([variable, m, v], [stepSize, vCorrection, eps])));
       tf.dispose([this.#m[i], this.#v[i]]);
       [this.#m[i], this.#v[i]] = [m, v];
     });

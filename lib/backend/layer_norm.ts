@@ -1,0 +1,179 @@
+/**
+ * Layer normalisation over the last axis, with two row kernels on the WebGPU backend.
+ *
+ * Built from tfjs ops, a layer norm is 9 kernels forward and about 20 backward; on WebGPU each
+ * kernel costs about 45 µs of host time, and the reference transformer has 9 layer norms. There
+ * one workgroup a row normalises it (`x̂ = (x − μ) / √(σ² + ε)`) and one fused kernel applies
+ * `x̂·γ + β`; the gradient is one row kernel for x,
+ * `dx = (g − mean(g) − x̂·mean(g·x̂)) / √(σ² + ε)` with `g = dy·γ`, and column sums for γ and β.
+ * Other backends compute the same function from tfjs ops (`tf.moments`).
+ *
+ * @module
+ */
+import * as tf from "./tf.ts";
+import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
+import { fusedElementwise } from "./fused.ts";
+
+const NORMALIZE = "DimoLayerNormRows";
+const NORMALIZE_GRAD = "DimoLayerNormRowsGrad";
+const THREADS = 64;
+/** Rows per row of the dispatch grid (WebGPU allows 65,535 workgroups along an axis). */
+const GRID_WIDTH = 32768;
+
+/** One workgroup per row: normalises it, or (with `gradient`) back-propagates through it. */
+class RowProgram implements WebGPUProgram {
+  readonly variableNames: string[];
+  readonly outputShape: number[];
+  readonly shaderKey: string;
+  readonly dispatchLayout = { x: [1], y: [0] };
+  readonly dispatch: [number, number, number];
+  readonly workgroupSize: [number, number, number] = [THREADS, 1, 1];
+  readonly uniforms = "rows : i32, width : i32, eps : f32,";
+
+  constructor(readonly shape: [number, number], readonly gradient: boolean) {
+    this.variableNames = gradient ? ["X", "DY", "Gamma"] : ["X"];
+    this.outputShape = shape;
+    this.shaderKey = gradient ? NORMALIZE_GRAD : NORMALIZE;
+    this.dispatch = [Math.min(shape[0], GRID_WIDTH), Math.ceil(shape[0] / GRID_WIDTH), 1];
+  }
+
+  getUserCode(): string {
+    // Every thread runs every barrier: rows past the end read the last row and write nothing.
+    const normalize = `
+        for (var j = tid; j < width && live; j = j + ${THREADS}) {
+          result[base + j] = (f32(X[base + j]) - mean) * rstd;
+        }`;
+    const gradient = `
+        var sums = vec2<f32>(0.0);
+        for (var j = tid; j < width; j = j + ${THREADS}) {
+          let g = f32(DY[base + j]) * f32(Gamma[j]);
+          sums = sums + vec2<f32>(g, g * (f32(X[base + j]) - mean) * rstd);
+        }
+        let means = rowSum(sums, tid) / f32(width);
+        for (var j = tid; j < width && live; j = j + ${THREADS}) {
+          let g = f32(DY[base + j]) * f32(Gamma[j]);
+          let xhat = (f32(X[base + j]) - mean) * rstd;
+          result[base + j] = rstd * (g - means.x - xhat * means.y);
+        }`;
+    return `
+      var<workgroup> partial : array<vec2<f32>, ${THREADS}>;
+
+      fn rowSum(v : vec2<f32>, tid : i32) -> vec2<f32> {
+        partial[tid] = v;
+        workgroupBarrier();
+        for (var stride = ${THREADS / 2}; stride > 0; stride = stride / 2) {
+          if (tid < stride) { partial[tid] = partial[tid] + partial[tid + stride]; }
+          workgroupBarrier();
+        }
+        let total = partial[0];
+        workgroupBarrier();
+        return total;
+      }
+
+      fn main() {
+        let tid = i32(localId.x);
+        let row = i32(workgroupId.x + workgroupId.y * ${GRID_WIDTH}u);
+        let width = uniforms.width;
+        let base = min(row, uniforms.rows - 1) * width;
+        var s = 0.0;
+        for (var j = tid; j < width; j = j + ${THREADS}) { s = s + f32(X[base + j]); }
+        let mean = rowSum(vec2<f32>(s, 0.0), tid).x / f32(width);
+        var q = 0.0;
+        for (var j = tid; j < width; j = j + ${THREADS}) {
+          let d = f32(X[base + j]) - mean;
+          q = q + d * d;
+        }
+        let rstd = inverseSqrt(rowSum(vec2<f32>(q, 0.0), tid).x / f32(width) + uniforms.eps);
+        let live = row < uniforms.rows;
+        ${this.gradient ? gradient : normalize}
+      }`;
+  }
+}
+
+for (const [name, gradient] of [[NORMALIZE, false], [NORMALIZE_GRAD, true]] as const) {
+  tf.registerKernel({
+    kernelName: name,
+    backendName: "webgpu",
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x, dy, gamma } = inputs as Record<string, tf.TensorInfo>;
+      const [rows, width] = x.shape as [number, number];
+      const program = new RowProgram([rows, width], gradient);
+      return (backend as WebGPUBackend).runWebGPUProgram(
+        program,
+        gradient ? [x, dy, gamma] : [x],
+        "float32",
+        [
+          { type: "int32", data: [rows] },
+          { type: "int32", data: [width] },
+          { type: "float32", data: [(attrs as unknown as { eps: number }).eps] },
+        ],
+      );
+    },
+  });
+}
+
+const affine = fusedElementwise({
+  name: "DimoScaleShift",
+  inputs: 3,
+  scalars: [],
+  wgsl: "value = x0 * x1 + x2;",
+  reference: ([x, scale, shift]) => tf.add(tf.mul(x, scale), shift),
+});
+
+type LayerNormRows = (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor;
+const byEps = new Map<number, LayerNormRows>();
+
+/** The layer norm of `[rows, width]` rows by the row kernels, differentiable in all inputs. */
+function layerNormRows(eps: number): LayerNormRows {
+  const known = byEps.get(eps);
+  if (known !== undefined) return known;
+  const op = tf.customGrad((x, gamma, beta, save) => {
+    const attrs = { eps } as unknown as tf.NamedAttrMap;
+    const xhat = tf.engine().runKernel(NORMALIZE, { x: x as tf.Tensor }, attrs) as tf.Tensor;
+    (save as tf.GradSaveFunc)([x as tf.Tensor, gamma as tf.Tensor, xhat]);
+    return {
+      value: affine([xhat, gamma as tf.Tensor, beta as tf.Tensor]),
+      gradFunc: (dy, saved) => {
+        const [sx, sgamma, sxhat] = saved as tf.Tensor[];
+        const g = dy as tf.Tensor;
+        const dx = tf.engine().runKernel(NORMALIZE_GRAD, { x: sx, dy: g, gamma: sgamma }, attrs) as tf.Tensor;
+        return [dx, tf.sum(tf.mul(g, sxhat), 0), tf.sum(g, 0)];
+      },
+    };
+  }) as LayerNormRows;
+  byEps.set(eps, op);
+  return op;
+}
+
+/**
+ * Layer normalisation over the last axis: (x − mean) / √(var + eps) · gamma + beta, with the
+ * biased variance, as PyTorch's `nn.LayerNorm`. On WebGPU it runs row kernels (see the module).
+ *
+ * @param x float32 `[..., D]`.
+ * @param gamma The scale, float32 `[D]`.
+ * @param beta The shift, float32 `[D]`.
+ * @param eps Added to the variance; PyTorch's default.
+ * @returns float32, the shape of `x`.
+ *
+ * @example Each row gets mean 0 and variance 1
+ * ```ts
+ * import assert from "node:assert";
+ * import { layerNorm, tf, useBackend } from "@dimo/dimo";
+ * await useBackend("cpu");
+ * const y = layerNorm(tf.tensor2d([[1, 3]]), tf.ones([2]), tf.zeros([2]));
+ * const [a, b] = await y.data();
+ * assert.ok(Math.abs(a + 1) < 1e-4 && Math.abs(b - 1) < 1e-4);
+ * ```
+ */
+export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps = 1e-5): tf.Tensor {
+  return tf.tidy(() => {
+    if (tf.getKernel(NORMALIZE, tf.getBackend()) !== undefined) {
+      const width = x.shape[x.rank - 1];
+      const y = layerNormRows(eps)(tf.reshape(x, [-1, width]), gamma, beta);
+      return tf.reshape(y, x.shape);
+    }
+    const { mean, variance } = tf.moments(x, -1, true);
+    const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
+    return tf.add(tf.mul(normed, gamma), beta);
+  });
+}
