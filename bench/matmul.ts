@@ -26,6 +26,8 @@ export interface MatMulResult {
 
 /** Seconds one timed run aims at; fast backends run more products per run. */
 const RUN_SECONDS = 0.4;
+/** The most products one run holds. */
+const MAX_PER_RUN = 4096;
 
 /** Runs `count` products back to back and waits for them by reading one value of the last. */
 async function timeProducts(a: tf.Tensor, b: tf.Tensor, count: number): Promise<number> {
@@ -60,8 +62,8 @@ async function checkProduct(a: tf.Tensor, b: tf.Tensor, { batch, m, k, n }: MatM
 }
 
 /**
- * Measures one product shape: a warm-up product sizes the runs to about 0.4 s, then the best of
- * `repeats` runs counts.
+ * Measures one product shape: runs of 1, 4, 16, … products size the runs to about 0.4 s (at
+ * most 4,096 products), then the best of `repeats` runs counts.
  *
  * @param shape The operands' shape.
  * @param repeats Timed runs.
@@ -75,8 +77,10 @@ export async function benchMatMul(shape: MatMulShape, repeats: number, seed: num
   const b = tf.randomUniform([...outer, k, n], -1, 1, "float32", seed + 1);
   try {
     const correct = await checkProduct(a, b, shape);
-    const single = await timeProducts(a, b, 1);
-    const count = Math.max(1, Math.min(32, Math.round(RUN_SECONDS / single)));
+    // A run ends with one read back, which costs about 12 ms on WebGPU under Deno whatever the
+    // work: grow the run until it takes RUN_SECONDS, so that the products dominate it.
+    let count = 1;
+    while (count < MAX_PER_RUN && await timeProducts(a, b, count) < RUN_SECONDS / 4) count *= 4;
     let best = Infinity;
     for (let r = 0; r < repeats; r++) best = Math.min(best, await timeProducts(a, b, count));
     return { shape, gflops: (count * 2 * batch * m * k * n) / best / 1e9, repeatsPerRun: count, correct };

@@ -173,6 +173,12 @@ const SWEEPS: Record<string, readonly SweepPoint[]> = {
     { label: "total variation", override: { divergence: { kind: "tv" } } },
   ],
   "r-init": [0, 0.3, 0.6, 1].map(fixedRInit),
+  // r_init without the embedding noise: with σ = 0 and r_init = 1 every x_init is the same, so the
+  // student's one step is a product of marginals, bound by the factorised floor.
+  "r-init-sigma-0": [0, 0.3, 0.6, 1].map((value) => ({
+    label: `r_init = ${value}, σ = 0`,
+    override: { init: { rInit: { kind: "fixed", value }, sigma: 0 } },
+  })),
   sigma: [0, 0.1, 0.3].map((sigma) => ({ label: `σ = ${sigma}`, override: { init: { sigma } } })),
 };
 

@@ -15,6 +15,8 @@ export * from "./select.ts";
 export * from "./ops.ts";
 export * from "./random.ts";
 export * from "./fused.ts";
+export * from "./sum_of_squares.ts";
+export * from "./webgpu_layouts.ts";
 export * from "./webgpu_matmul.ts";
 export * from "./check.ts";
 export * as tf from "./tf.ts";

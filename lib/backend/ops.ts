@@ -43,34 +43,47 @@ const matMulExplicit = tf.customGrad((a, b, save) => {
   };
 }) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
-/** `a · op(b)` by the tiled kernel, its gradients too, with `b` transposed in place or not. */
-function tiledWithGrad(transposeB: boolean): (a: tf.Tensor, b: tf.Tensor) => tf.Tensor {
-  return tf.customGrad((a, b, save) => {
-    const [x, y] = [a as tf.Tensor, b as tf.Tensor];
-    (save as tf.GradSaveFunc)([x, y]);
+/** Sums `g` over all axes but the last: the gradient of a bias added to every row. */
+function sumRows(g: tf.Tensor): tf.Tensor {
+  return g.rank === 1 ? g : tf.sum(g, [...Array(g.rank - 1).keys()]);
+}
+
+type Product = (a: tf.Tensor, b: tf.Tensor, bias?: tf.Tensor) => tf.Tensor;
+
+/** `a · op(b) (+ bias)` by the tiled kernel, its gradients too, with `b` transposed in place or not. */
+function tiledWithGrad(transposeB: boolean): Product {
+  // a·b: da = dy·bᵀ, db = aᵀ·dy.  a·bᵀ: da = dy·b, db = dyᵀ·a.
+  const grads = (g: tf.Tensor, sa: tf.Tensor, sb: tf.Tensor) => [
+    sumToRank(tiledMatMul(g, sb, false, !transposeB), sa.rank),
+    sumToRank(transposeB ? tiledMatMul(g, sa, true, false) : tiledMatMul(sa, g, true, false), sb.rank),
+  ];
+  const plain = tf.customGrad((a, b, save) => {
+    (save as tf.GradSaveFunc)([a as tf.Tensor, b as tf.Tensor]);
     return {
-      value: tiledMatMul(x, y, false, transposeB),
-      gradFunc: (dy, saved) => {
-        const [sa, sb] = saved as tf.Tensor[];
-        const g = dy as tf.Tensor;
-        // a·b: da = dy·bᵀ, db = aᵀ·dy.  a·bᵀ: da = dy·b, db = dyᵀ·a.
-        const da = tiledMatMul(g, sb, false, !transposeB);
-        const db = transposeB ? tiledMatMul(g, sa, true, false) : tiledMatMul(sa, g, true, false);
-        return [sumToRank(da, sa.rank), sumToRank(db, sb.rank)];
-      },
+      value: tiledMatMul(a as tf.Tensor, b as tf.Tensor, false, transposeB),
+      gradFunc: (dy, [sa, sb]) => grads(dy as tf.Tensor, sa, sb),
     };
   }) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+  const withBias = tf.customGrad((a, b, bias, save) => {
+    (save as tf.GradSaveFunc)([a as tf.Tensor, b as tf.Tensor]);
+    return {
+      value: tiledMatMul(a as tf.Tensor, b as tf.Tensor, false, transposeB, undefined, bias as tf.Tensor),
+      gradFunc: (dy, [sa, sb]) => [...grads(dy as tf.Tensor, sa, sb), sumRows(dy as tf.Tensor)],
+    };
+  }) as (a: tf.Tensor, b: tf.Tensor, bias: tf.Tensor) => tf.Tensor;
+  return (a, b, bias) => bias === undefined ? plain(a, b) : withBias(a, b, bias);
 }
 const tiledProduct = tiledWithGrad(false), tiledProductTransposed = tiledWithGrad(true);
 
 /**
- * Batched matrix product `a · b` (optionally `a · bᵀ`). On WebGPU it and its gradient run dimo's
- * tiled kernel, which reads transposed operands in place; elsewhere the gradient uses explicit
- * transposes.
+ * Batched matrix product `a · b` (optionally `a · bᵀ`, optionally plus a bias on every row). On
+ * WebGPU it and its gradient run dimo's tiled kernel, which reads transposed operands in place
+ * and adds the bias as it writes; elsewhere the gradient uses explicit transposes.
  *
  * @param a float32 `[..., M, K]`.
  * @param b float32 `[..., K, N]` (or `[..., N, K]` with `transposeB`); batch dims equal to `a`'s.
- * @param transposeB Whether to multiply by `bᵀ` (done as an explicit transpose).
+ * @param transposeB Whether to multiply by `bᵀ`.
+ * @param bias float32 `[N]`, added to every row of the product.
  * @returns float32 `[..., M, N]`.
  *
  * @example
@@ -82,11 +95,14 @@ const tiledProduct = tiledWithGrad(false), tiledProductTransposed = tiledWithGra
  * assert.deepEqual(await y.data(), new Float32Array([11]));
  * ```
  */
-export function matMul(a: tf.Tensor, b: tf.Tensor, transposeB = false): tf.Tensor {
+export function matMul(a: tf.Tensor, b: tf.Tensor, transposeB = false, bias?: tf.Tensor): tf.Tensor {
   if (tf.getKernel(TILED_MATMUL, tf.getBackend()) !== undefined) {
-    return (transposeB ? tiledProductTransposed : tiledProduct)(a, b);
+    return (transposeB ? tiledProductTransposed : tiledProduct)(a, b, bias);
   }
-  return tf.tidy(() => matMulExplicit(a, transposeB ? transposeLast2(b) : b));
+  return tf.tidy(() => {
+    const product = matMulExplicit(a, transposeB ? transposeLast2(b) : b);
+    return bias === undefined ? product : tf.add(product, bias);
+  });
 }
 
 /**

@@ -71,3 +71,22 @@ Deno.test("embed: rows of the table, and the table's gradient sums dy over every
   });
   tf.dispose([table, ids, dy, ...want]);
 });
+
+Deno.test("matMul with a bias: the value and the gradients of a, b and the bias equal tfjs's", async () => {
+  const a = tf.randomNormal([2, 3, 5, 7], 0, 1, "float32", 11),
+    b = tf.randomNormal([2, 3, 9, 7], 0, 1, "float32", 12);
+  const bias = tf.randomNormal([9], 0, 1, "float32", 13),
+    dy = tf.randomNormal([2, 3, 5, 9], 0, 1, "float32", 14);
+  const loss =
+    (f: (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => tf.Tensor) =>
+    (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => tf.sum(tf.mul(f(x, y, z), dy));
+  const reference = (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => tf.add(tf.matMul(x, y, false, true), z);
+  const want = [reference(a, b, bias), ...tf.grads(loss(reference))([a, b, bias])];
+  await withoutLeaks(async () => {
+    const product = (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => matMul(x, y, true, z);
+    const got = [product(a, b, bias), ...tf.grads(loss(product))([a, b, bias])];
+    for (let i = 0; i < got.length; i++) await assertClose(got[i], want[i]);
+    tf.dispose(got);
+  });
+  tf.dispose([a, b, bias, dy, ...want]);
+});

@@ -50,28 +50,33 @@ interface TiledMatMulAttrs {
 
 /** Generates the WGSL of one tile configuration and operand layout. */
 class TiledMatMulProgram implements WebGPUProgram {
-  readonly variableNames = ["A", "B"];
-  readonly outputShape: number[];
+  readonly variableNames: string[];
   readonly shaderKey: string;
-  readonly dispatchLayout = { x: [2], y: [1], z: [0] };
+  readonly dispatchLayout: { x: number[]; y: number[]; z?: number[] };
   readonly dispatch: [number, number, number];
   readonly workgroupSize: [number, number, number];
   readonly uniforms =
     "dimM : i32, dimN : i32, dimK : i32, kChunk : i32, batches : i32, aBatched : i32, bBatched : i32,";
 
+  /** `outputShape` is `[...batch, M, N]`; its batch axes hold `splits · batches` products. */
   constructor(
+    readonly outputShape: number[],
     batches: number,
-    m: number,
-    n: number,
     readonly attrs: TiledMatMulAttrs,
+    readonly bias: boolean,
   ) {
     const { tile, splits, transposeA, transposeB } = attrs;
-    this.outputShape = [splits * batches, m, n];
+    const rank = outputShape.length, [m, n] = outputShape.slice(-2);
+    this.variableNames = bias ? ["A", "B", "Bias"] : ["A", "B"];
+    this.dispatchLayout = rank === 2
+      ? { x: [1], y: [0] }
+      : { x: [rank - 1], y: [rank - 2], z: [...Array(rank - 2).keys()] };
     this.workgroupSize = [tile.threads[0], tile.threads[1], 1];
     const tileM = tile.threads[1] * tile.rows, tileN = tile.threads[0] * tile.cols;
     this.dispatch = [Math.ceil(n / tileN), Math.ceil(m / tileM), splits * batches];
     this.shaderKey =
-      `dimoTiledMatMul_${tile.threads}_${tile.rows}_${tile.cols}_${tile.depth}_${transposeA}_${transposeB}`;
+      `dimoTiledMatMul_${tile.threads}_${tile.rows}_${tile.cols}_${tile.depth}_${transposeA}_` +
+      `${transposeB}_${bias}`;
   }
 
   getUserCode(): string {
@@ -134,7 +139,9 @@ class TiledMatMulProgram implements WebGPUProgram {
 
       fn writeRow(base : i32, col : i32, v : vec4<f32>) {
         for (var j = 0; j < 4; j++) {
-          if (col + j < uniforms.dimN) { result[base + col + j] = v[j]; }
+          if (col + j < uniforms.dimN) { result[base + col + j] = v[j]${
+      this.bias ? " + f32(Bias[col + j])" : ""
+    }; }
         }
       }
 
@@ -193,20 +200,26 @@ tf.registerKernel({
   kernelName: TILED_MATMUL,
   backendName: "webgpu",
   kernelFunc: ({ inputs, backend, attrs }) => {
-    const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-    const { transposeA, transposeB, tile, splits } = attrs as unknown as TiledMatMulAttrs;
-    const [batchA, a1, a2] = a.shape, [batchB, b1, b2] = b.shape;
-    const [m, k] = transposeA ? [a2, a1] : [a1, a2];
-    const n = transposeB ? b1 : b2;
+    const { a, b, bias } = inputs as Record<string, tf.TensorInfo>;
+    const options = attrs as unknown as TiledMatMulAttrs;
+    const { transposeA, transposeB, tile, splits } = options;
+    const [m, k] = transposeA ? a.shape.slice(-2).reverse() : a.shape.slice(-2);
+    const n = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
+    const [batchA, batchB] = [a, b].map((t) => tf.util.sizeFromShape(t.shape.slice(0, -2)));
+    const lead = a.shape.length >= b.shape.length ? a.shape.slice(0, -2) : b.shape.slice(0, -2);
     const batches = Math.max(batchA, batchB);
+    const outputShape = splits === 1 ? [...lead, m, n] : [splits * batches, m, n];
     const kChunk = Math.ceil(k / splits / tile.depth) * tile.depth;
-    const program = new TiledMatMulProgram(batches, m, n, attrs as unknown as TiledMatMulAttrs);
-    return (backend as WebGPUBackend).runWebGPUProgram(program, [a, b], "float32", [
-      ...[m, n, k, kChunk, batches, batchA > 1 ? 1 : 0, batchB > 1 ? 1 : 0].map((v) => ({
+    const program = new TiledMatMulProgram(outputShape, batches, options, bias !== undefined);
+    return (backend as WebGPUBackend).runWebGPUProgram(
+      program,
+      bias === undefined ? [a, b] : [a, b, bias],
+      "float32",
+      [m, n, k, kChunk, batches, batchA > 1 ? 1 : 0, batchB > 1 ? 1 : 0].map((v) => ({
         type: "int32",
         data: [v],
       })),
-    ]);
+    );
   },
 });
 
@@ -268,6 +281,7 @@ export function planMatMul(batches: number, m: number, n: number, k: number): Ma
  * @param transposeA Whether `a` is stored transposed.
  * @param transposeB Whether `b` is stored transposed.
  * @param plan The tile and K split; {@linkcode planMatMul} by default.
+ * @param bias float32 `[N]`, added to every row of the product (in the kernel, without a split).
  * @returns float32 `[..., M, N]`.
  * @throws {Error} If the backend has no tiled kernel, or the shapes do not agree.
  *
@@ -284,6 +298,7 @@ export function tiledMatMul(
   transposeA: boolean,
   transposeB: boolean,
   plan?: MatMulPlan,
+  bias?: tf.Tensor,
 ): tf.Tensor {
   const [m, kA] = transposeA ? a.shape.slice(-2).reverse() : a.shape.slice(-2);
   const [kB, n] = transposeB ? b.shape.slice(-2).reverse() : b.shape.slice(-2);
@@ -298,19 +313,23 @@ export function tiledMatMul(
         "do not multiply: expected equal inner sizes and equal (or absent) batch axes",
     );
   }
+  if (bias !== undefined && (bias.rank !== 1 || bias.shape[0] !== n)) {
+    throw new Error(`tiledMatMul: bias has shape [${bias.shape}]; expected [${n}]`);
+  }
   if (tf.getKernel(TILED_MATMUL, tf.getBackend()) === undefined) {
     throw new Error(`tiledMatMul needs the webgpu backend; the active backend is ${tf.getBackend()}`);
   }
   const batches = tf.util.sizeFromShape(lead);
   const { tile, splits } = plan ?? planMatMul(batches, m, n, kA);
-  return tf.tidy(() => {
-    const as3d = (t: tf.Tensor) => tf.reshape(t, [-1, ...t.shape.slice(-2)]);
-    const stacked = tf.engine().runKernel(
+  const run = (inputs: tf.NamedTensorMap) =>
+    tf.engine().runKernel(
       TILED_MATMUL,
-      { a: as3d(a), b: as3d(b) },
+      inputs,
       { transposeA, transposeB, tile, splits } as unknown as tf.NamedAttrMap,
-    ) as tf.Tensor3D;
-    const product = splits === 1 ? stacked : tf.sum(tf.reshape(stacked, [splits, batches, m, n]), 0);
-    return tf.reshape(product, [...lead, m, n]);
+    ) as tf.Tensor;
+  if (splits === 1) return run(bias === undefined ? { a, b } : { a, b, bias });
+  return tf.tidy(() => {
+    const total = tf.sum(tf.reshape(run({ a, b }), [splits, ...lead, m, n]), 0);
+    return bias === undefined ? total : tf.add(total, bias);
   });
 }

@@ -107,6 +107,30 @@ Deno.test({
 });
 
 Deno.test({
+  name: "tiledMatMul adds a bias to every row, with and without a split of K",
+  ignore: !onWebGPU,
+  fn: async () => {
+    const a = tf.randomNormal([2, 3, 70, 600], 0, 1, "float32", 6),
+      b = tf.randomNormal([2, 3, 600, 9], 0, 1, "float32", 7);
+    const bias = tf.randomNormal([9], 0, 1, "float32", 8);
+    const want = tf.add(tf.matMul(a, b), bias);
+    await withoutLeaks(async () => {
+      for (const splits of [1, 2]) {
+        const got = tiledMatMul(a, b, false, false, { tile: planMatMul(6, 70, 9, 600).tile, splits }, bias);
+        const error = await maxError(got, want);
+        got.dispose();
+        assert.ok(error < 1e-4, `splits ${splits}: error ${error}`);
+      }
+    });
+    assert.throws(
+      () => tiledMatMul(a, b, false, false, undefined, tf.zeros([8])),
+      /bias has shape \[8\]; expected \[9\]/,
+    );
+    tf.dispose([a, b, bias, want]);
+  },
+});
+
+Deno.test({
   name: "matMul on webgpu: the value and both gradients equal tf.matMul's, b broadcast or not",
   ignore: !onWebGPU,
   fn: async () => {

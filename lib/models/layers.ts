@@ -94,5 +94,5 @@ export { layerNorm } from "../backend/layer_norm.ts";
  * ```
  */
 export function linear(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.add(matMul(x, weight), bias));
+  return matMul(x, weight, false, bias);
 }

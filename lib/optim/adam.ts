@@ -9,6 +9,7 @@
  */
 import * as tf from "../backend/tf.ts";
 import { fusedElementwise } from "../backend/fused.ts";
+import { squaredNorm } from "../backend/sum_of_squares.ts";
 import { checkInRange, checkInteger } from "../validate/mod.ts";
 
 /** Hyperparameters of {@linkcode Adam}. */
@@ -180,9 +181,7 @@ export class Adam {
     const { beta1, beta2, eps, clipNorm } = this.config;
     const lr = this.lr;
     const norms = tf.tidy(() => {
-      // Pairwise adds rather than one addN: tfjs-webgpu's AddN over many inputs returned wrong sums.
-      const squares = grads.filter((g): g is tf.Tensor => g !== undefined).map((g) => tf.sum(tf.square(g)));
-      const total = squares.reduce((sum, x) => tf.add(sum, x), tf.scalar(0));
+      const total = squaredNorm(grads.filter((g): g is tf.Tensor => g !== undefined));
       return tf.stack([tf.sqrt(total), loss ?? tf.scalar(NaN)]);
     });
     const [gradNorm, lossValue] = await norms.data();
