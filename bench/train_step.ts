@@ -35,6 +35,9 @@ export const REFERENCE_BATCHES = [32, 256, 1024] as const;
 /** Fraction of positions masked in each row. */
 export const MASK_RATIO = 0.15;
 
+/** The timed step whose loss a result reports (0-based), whatever the number of timed steps. */
+const COMPARED_STEP = 3;
+
 /** What a step measurement found. */
 export interface StepResult {
   /** Samples per step. */
@@ -47,7 +50,8 @@ export interface StepResult {
   readonly forwardSeconds: number;
   /** `tf.memory().numTensors` before and after the timed steps. */
   readonly tensors: readonly [number, number];
-  /** The loss after the last step. */
+  /** The loss of the fourth step (the warm-up and three timed ones; the last step if fewer), the
+   * same on every backend for the same model and batch. */
   readonly loss: number;
 }
 
@@ -110,7 +114,8 @@ export async function benchTrainStep(
     let loss = NaN;
     for (let i = 0; i < options.steps; i++) {
       const start = performance.now();
-      loss = await step(batch);
+      const value = await step(batch);
+      if (i < COMPARED_STEP) loss = value;
       times.push((performance.now() - start) / 1000);
     }
     const after = tf.memory().numTensors;

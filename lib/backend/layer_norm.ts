@@ -13,6 +13,7 @@
 import * as tf from "./tf.ts";
 import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
 import { fusedElementwise } from "./fused.ts";
+import { sumLeadingAxes } from "./leading_sum.ts";
 
 const NORMALIZE = "DimoLayerNormRows";
 const NORMALIZE_GRAD = "DimoLayerNormRowsGrad";
@@ -137,7 +138,7 @@ function layerNormRows(eps: number): LayerNormRows {
         const [sx, sgamma, sxhat] = saved as tf.Tensor[];
         const g = dy as tf.Tensor;
         const dx = tf.engine().runKernel(NORMALIZE_GRAD, { x: sx, dy: g, gamma: sgamma }, attrs) as tf.Tensor;
-        return [dx, tf.sum(tf.mul(g, sxhat), 0), tf.sum(g, 0)];
+        return [dx, sumLeadingAxes(tf.mul(g, sxhat), 1), sumLeadingAxes(g, 1)];
       },
     };
   }) as LayerNormRows;

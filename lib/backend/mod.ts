@@ -16,6 +16,7 @@ export * from "./ops.ts";
 export * from "./random.ts";
 export * from "./fused.ts";
 export * from "./sum_of_squares.ts";
+export * from "./leading_sum.ts";
 export * from "./webgpu_layouts.ts";
 export * from "./webgpu_matmul.ts";
 export * from "./check.ts";

@@ -15,6 +15,7 @@
  */
 import * as tf from "./tf.ts";
 import { TILED_MATMUL, tiledMatMul } from "./webgpu_matmul.ts";
+import { sumLeadingAxes } from "./leading_sum.ts";
 
 /** Swaps the last two axes of a tensor of rank ≥ 2. */
 function transposeLast2(t: tf.Tensor): tf.Tensor {
@@ -25,7 +26,7 @@ function transposeLast2(t: tf.Tensor): tf.Tensor {
 
 /** Sums `g` over its leading axes down to `shape`'s rank: the gradient of a broadcast operand. */
 function sumToRank(g: tf.Tensor, rank: number): tf.Tensor {
-  return g.rank === rank ? g : tf.sum(g, [...Array(g.rank - rank).keys()]);
+  return sumLeadingAxes(g, g.rank - rank);
 }
 
 const matMulExplicit = tf.customGrad((a, b, save) => {
@@ -45,7 +46,7 @@ const matMulExplicit = tf.customGrad((a, b, save) => {
 
 /** Sums `g` over all axes but the last: the gradient of a bias added to every row. */
 function sumRows(g: tf.Tensor): tf.Tensor {
-  return g.rank === 1 ? g : tf.sum(g, [...Array(g.rank - 1).keys()]);
+  return sumLeadingAxes(g, g.rank - 1);
 }
 
 type Product = (a: tf.Tensor, b: tf.Tensor, bias?: tf.Tensor) => tf.Tensor;

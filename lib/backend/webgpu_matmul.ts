@@ -17,6 +17,7 @@
  */
 import * as tf from "./tf.ts";
 import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
+import { sumLeadingAxes } from "./leading_sum.ts";
 
 /** The shape of one workgroup's work: threads `[x, y]`, outputs per thread, and K per stage. */
 export interface MatMulTile {
@@ -329,7 +330,7 @@ export function tiledMatMul(
     ) as tf.Tensor;
   if (splits === 1) return run(bias === undefined ? { a, b } : { a, b, bias });
   return tf.tidy(() => {
-    const total = tf.sum(tf.reshape(run({ a, b }), [splits, ...lead, m, n]), 0);
+    const total = sumLeadingAxes(tf.reshape(run({ a, b }), [splits, ...lead, m, n]), 1);
     return bias === undefined ? total : tf.add(total, bias);
   });
 }
