@@ -34,6 +34,7 @@ import {
   type StepResult,
 } from "./train_step.ts";
 import { benchSampling, type SamplingResult } from "./sampling.ts";
+import { benchPyTorch, type PyTorchStep } from "./pytorch.ts";
 
 /** Square products, and the reference model's attention scores (batch 32 × 4 heads, 65 tokens, 64 a head). */
 const MATMUL_SHAPES: readonly MatMulShape[] = [
@@ -247,6 +248,37 @@ async function main(): Promise<void> {
   );
   console.log(`|${"---|".repeat(7)}`);
   for (const row of rows) formatSampling(row).forEach((line) => console.log(line));
+  printPyTorch(await benchPyTorch(quick), rows);
+}
+
+/** The PyTorch table: each batch's step against the matching dimo row (webgpu for CUDA, the last wasm row for the CPU). */
+function printPyTorch(steps: PyTorchStep[] | string, rows: readonly Row[]): void {
+  console.log(
+    "\nThe same step in PyTorch (bench/reference_step.py: fp32, TF32 off, eager), median of the timed steps:\n",
+  );
+  if (typeof steps === "string") {
+    console.log(steps);
+    return;
+  }
+  const kind = steps[0].device.startsWith("cuda") ? "webgpu" : "wasm";
+  const dimo = rows.filter((row) => row.info.name === kind).at(-1);
+  console.log("| PyTorch device | torch | batch | step s | loss | dimo row | dimo step s | dimo / PyTorch |");
+  console.log(`|${"---|".repeat(8)}`);
+  for (const step of steps) {
+    const mine = dimo?.steps[REFERENCE_BATCHES.indexOf(step.batch as (typeof REFERENCE_BATCHES)[number])];
+    const seconds = typeof mine === "object" ? mine.seconds : undefined;
+    const cells = [
+      step.device,
+      step.torch,
+      `${step.batch}`,
+      fixed(step.seconds, 4),
+      fixed(step.loss, 4),
+      dimo ? `${dimo.info.name}, ${dimo.info.adapter}` : `no ${kind} row`,
+      seconds === undefined ? "—" : fixed(seconds, 3),
+      seconds === undefined ? "—" : `${fixed(seconds / step.seconds, 1)}×`,
+    ];
+    console.log(`| ${cells.join(" | ")} |`);
+  }
 }
 
 if (import.meta.main) await main();
