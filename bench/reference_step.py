@@ -14,6 +14,7 @@ Prints one JSON object per batch: {"batch", "seconds" (median of the timed steps
 import argparse
 import json
 import math
+import re
 import statistics
 import time
 
@@ -112,8 +113,8 @@ def main():
     if args.device == "cuda":
         name = torch.cuda.get_device_name()
     else:
-        blas = next((part.split("=")[1] for part in torch.__config__.show().split(", ") if part.startswith("BLAS_INFO=")), "?")
-        name = f"{torch.get_num_threads()} threads, BLAS {blas}"
+        blas = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
+        name = f"threads: {torch.get_num_threads()}, BLAS: {blas.group(1) if blas else 'unknown'}"
     for batch in (int(b) for b in args.batches.split(",")):
         result = bench(batch, args.steps, args.device)
         print(json.dumps({**result, "device": f"{args.device} ({name})", "torch": torch.__version__}), flush=True)
