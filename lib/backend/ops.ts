@@ -82,7 +82,8 @@ const tiledProduct = tiledWithGrad(false), tiledProductTransposed = tiledWithGra
  * and adds the bias as it writes; elsewhere the gradient uses explicit transposes.
  *
  * @param a float32 `[..., M, K]`.
- * @param b float32 `[..., K, N]` (or `[..., N, K]` with `transposeB`); batch dims equal to `a`'s.
+ * @param b float32 `[..., K, N]` (or `[..., N, K]` with `transposeB`); batch dims equal to `a`'s, or
+ *   none (one `b` for the whole batch).
  * @param transposeB Whether to multiply by `bᵀ`.
  * @param bias float32 `[N]`, added to every row of the product.
  * @returns float32 `[..., M, N]`.
