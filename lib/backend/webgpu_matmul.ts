@@ -39,6 +39,9 @@ export interface MatMulPlan {
   readonly splits: number;
 }
 
+/** WebGPU's least guaranteed `maxComputeWorkgroupsPerDimension`. */
+const MAX_WORKGROUPS_PER_AXIS = 65535;
+
 /** The name of the kernel registered for the WebGPU backend. */
 export const TILED_MATMUL = "DimoTiledMatMul";
 
@@ -322,6 +325,22 @@ export function tiledMatMul(
   }
   const batches = tf.util.sizeFromShape(lead);
   const { tile, splits } = plan ?? planMatMul(batches, m, n, kA);
+  if (batches * splits > MAX_WORKGROUPS_PER_AXIS) {
+    // Workgroup z indexes the products, and WebGPU caps it (tfjs's own kernel fails there too):
+    // multiply the batch in slices that fit.
+    return tf.tidy(() => {
+      const flat = (t: tf.Tensor) => t.rank === 2 ? t : tf.reshape(t, [batches, ...t.shape.slice(-2)]);
+      const [a3, b3] = [flat(a), flat(b)];
+      const per = Math.floor(MAX_WORKGROUPS_PER_AXIS / splits);
+      const parts: tf.Tensor[] = [];
+      for (let start = 0; start < batches; start += per) {
+        const size = Math.min(per, batches - start);
+        const cut = (t: tf.Tensor) => t.rank === 2 ? t : tf.slice(t, [start, 0, 0], [size, -1, -1]);
+        parts.push(tiledMatMul(cut(a3), cut(b3), transposeA, transposeB, { tile, splits }, bias));
+      }
+      return tf.reshape(tf.concat(parts, 0), [...lead, m, n]);
+    });
+  }
   const run = (inputs: tf.NamedTensorMap) =>
     tf.engine().runKernel(
       TILED_MATMUL,

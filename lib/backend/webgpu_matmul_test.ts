@@ -178,3 +178,32 @@ Deno.test({
     tf.dispose([ints, ones]);
   },
 });
+
+Deno.test({
+  name: "tiledMatMul: a batch past 65,535 products (WebGPU's grid limit) still multiplies right",
+  ignore: !onWebGPU,
+  fn: async () => {
+    // tfjs's own matMul cannot run this batch on WebGPU either: the reference is computed here.
+    const a = tf.randomNormal([70000, 2, 3], 0, 1, "float32", 9);
+    const b = tf.randomNormal([70000, 3, 2], 0, 1, "float32", 10);
+    const [av, bv] = [await a.data(), await b.data()];
+    const want = new Float32Array(70000 * 4);
+    for (let p = 0; p < 70000; p++) {
+      for (let i = 0; i < 2; i++) {
+        for (let j = 0; j < 2; j++) {
+          let dot = 0;
+          for (let k = 0; k < 3; k++) dot += av[p * 6 + i * 3 + k] * bv[p * 6 + k * 2 + j];
+          want[p * 4 + i * 2 + j] = dot;
+        }
+      }
+    }
+    await withoutLeaks(async () => {
+      const got = tiledMatMul(a, b, false, false);
+      assert.deepEqual(got.shape, [70000, 2, 2]);
+      const values = await got.data();
+      got.dispose();
+      want.forEach((w, i) => assert.ok(Math.abs(values[i] - w) < 1e-4, `element ${i}: ${values[i]} vs ${w}`));
+    });
+    tf.dispose([a, b]);
+  },
+});
