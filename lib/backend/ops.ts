@@ -131,7 +131,7 @@ export function oneHot(indices: tf.Tensor, depth: number): tf.Tensor {
  * Looks up rows of an embedding table, differentiable on every backend: `gather` where the
  * backend has its gradient kernel, a one-hot product where it does not (wasm). On WebGPU the
  * table's gradient is the tiled product `one-hotᵀ · dy` (tfjs-webgpu's `UnsortedSegmentSum`
- * took 15 ms of a 70 ms GPU step on an H100; the product about 1 ms).
+ * took 15 ms of a 70 ms GPU step on an H100; the product adds 1.4 ms to the step's matMul time).
  *
  * @param table float32 `[V, D]`.
  * @param ids int32 `[...S]` with values in `[0, V)`.
