@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "./tf.ts";
 import { layerNorm } from "./layer_norm.ts";
-import { useTestBackend, withoutLeaks } from "./testing.ts";
+import { maxRelativeError, useTestBackend, withoutLeaks } from "./testing.ts";
 
 await useTestBackend();
 
@@ -9,14 +9,6 @@ await useTestBackend();
 function reference(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
   const { mean, variance } = tf.moments(x, -1, true);
   return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5))), gamma), beta);
-}
-
-async function maxError(got: tf.Tensor, want: tf.Tensor): Promise<number> {
-  assert.deepEqual(got.shape, want.shape);
-  const [g, w] = [await got.data(), await want.data()];
-  let worst = 0;
-  w.forEach((v, i) => worst = Math.max(worst, Math.abs(g[i] - v) / (1 + Math.abs(v))));
-  return worst;
 }
 
 // Widths below, at and past the 64 threads of a row; more rows than one dispatch axis holds.
@@ -33,7 +25,7 @@ for (const shape of [[5, 1], [7, 3], [2, 4, 100], [9, 256], [33000, 8]]) {
     await withoutLeaks(async () => {
       const got = [layerNorm(x, gamma, beta), ...tf.grads(loss(layerNorm))([x, gamma, beta])];
       for (const [i, name] of ["value", "dx", "dγ", "dβ"].entries()) {
-        const error = await maxError(got[i], want[i]);
+        const error = await maxRelativeError(got[i], want[i]);
         // Column sums over 33,000 rows round more than the rest.
         assert.ok(error < (shape[0] > 1000 ? 1e-4 : 2e-5), `${name}: error ${error}`);
       }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
 import * as tf from "./tf.ts";
 import { type BackendInfo, chooseBackendName, chooseThreads, useBackend } from "./select.ts";
 
@@ -46,4 +47,30 @@ export async function withoutLeaks<T>(fn: () => T | Promise<T>): Promise<T> {
   const after = tf.memory().numTensors;
   if (after !== before) throw new Error(`Tensor leak: ${before} tensors before, ${after} after`);
   return result;
+}
+
+/**
+ * The largest `|got − want| / (1 + |want|)` over two tensors of the same shape: an error that
+ * is absolute near 0 and relative elsewhere, for comparing a kernel with its reference.
+ *
+ * @param got The values under test.
+ * @param want The reference values.
+ * @returns The largest error.
+ * @throws {AssertionError} If the shapes differ.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { tf, useBackend } from "@dimo/dimo";
+ * import { maxRelativeError } from "./testing.ts";
+ * await useBackend("cpu");
+ * assert.equal(await maxRelativeError(tf.tensor1d([1, 3]), tf.tensor1d([1, 1])), 1);
+ * ```
+ */
+export async function maxRelativeError(got: tf.Tensor, want: tf.Tensor): Promise<number> {
+  assert.deepEqual(got.shape, want.shape);
+  const [g, w] = [await got.data(), await want.data()];
+  let worst = 0;
+  w.forEach((v, i) => worst = Math.max(worst, Math.abs(g[i] - v) / (1 + Math.abs(v))));
+  return worst;
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "./tf.ts";
 import { matMul } from "./ops.ts";
 import { type MatMulTile, planMatMul, TILED_MATMUL, tiledMatMul } from "./webgpu_matmul.ts";
-import { useTestBackend, withoutLeaks } from "./testing.ts";
+import { maxRelativeError, useTestBackend, withoutLeaks } from "./testing.ts";
 
 const info = await useTestBackend();
 const onWebGPU = tf.getKernel(TILED_MATMUL, info.name) !== undefined;
@@ -53,14 +53,6 @@ const swapLast2 = (t: tf.Tensor) => {
   return tf.transpose(t, perm);
 };
 
-async function maxError(got: tf.Tensor, want: tf.Tensor): Promise<number> {
-  assert.deepEqual(got.shape, want.shape);
-  const [g, w] = [await got.data(), await want.data()];
-  let worst = 0;
-  w.forEach((v, i) => worst = Math.max(worst, Math.abs(g[i] - v) / (1 + Math.abs(v))));
-  return worst;
-}
-
 // [a's batch axes, b's batch axes, M, K, N]: odd sizes, one element, edges of every tile, a
 // broadcast operand, and K long enough to split.
 const SHAPES: [number[], number[], number, number, number][] = [
@@ -91,7 +83,7 @@ Deno.test({
           await withoutLeaks(async () => {
             for (const plan of [undefined, ...tiles.map((tile) => ({ tile, splits: 3 }))]) {
               const got = tiledMatMul(a, b, transposeA, transposeB, plan);
-              const error = await maxError(got, want);
+              const error = await maxRelativeError(got, want);
               got.dispose();
               const what = `[${a.shape}]${transposeA ? "ᵀ" : ""}·[${b.shape}]${transposeB ? "ᵀ" : ""} ${
                 JSON.stringify(plan)
@@ -117,7 +109,7 @@ Deno.test({
     await withoutLeaks(async () => {
       for (const splits of [1, 2]) {
         const got = tiledMatMul(a, b, false, false, { tile: planMatMul(6, 70, 9, 600).tile, splits }, bias);
-        const error = await maxError(got, want);
+        const error = await maxRelativeError(got, want);
         got.dispose();
         assert.ok(error < 1e-4, `splits ${splits}: error ${error}`);
       }
@@ -152,7 +144,7 @@ Deno.test({
           const gotB = transposeB ? swapLast2(got[1]) : got[1];
           // Sums of up to 1,025 products, in another order than tfjs's: float32 rounding of ~1e-4.
           for (const [name, g, w] of [["da", got[0], want[0]], ["db", gotB, want[1]]] as const) {
-            const error = await maxError(g, w);
+            const error = await maxRelativeError(g, w);
             assert.ok(error < 2e-4, `${name}, transposeB ${transposeB}: error ${error}`);
           }
           tf.dispose([...got, gotB]);
