@@ -9,6 +9,7 @@
  * @module
  */
 import * as tf from "./tf.ts";
+import { hasKernel } from "./_kernels.ts";
 import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
 import { webgpu_util } from "@tensorflow/tfjs-backend-webgpu";
 
@@ -129,7 +130,7 @@ export function fusedElementwise(spec: FusedSpec): FusedOp {
         );
       }
     });
-    if (tf.getKernel(spec.name, tf.getBackend()) === undefined) {
+    if (!hasKernel(spec.name)) {
       return tf.tidy(() => spec.reference([...inputs], [...scalars]));
     }
     const named = Object.fromEntries(inputs.map((x, j) => [`x${String(j).padStart(2, "0")}`, x]));

@@ -11,6 +11,7 @@
  * @module
  */
 import * as tf from "./tf.ts";
+import { hasKernel } from "./_kernels.ts";
 import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
 import { fusedElementwise } from "./fused.ts";
 import { sumLeadingAxes } from "./leading_sum.ts";
@@ -168,7 +169,7 @@ function layerNormRows(eps: number): LayerNormRows {
  */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps = 1e-5): tf.Tensor {
   return tf.tidy(() => {
-    if (tf.getKernel(NORMALIZE, tf.getBackend()) !== undefined) {
+    if (hasKernel(NORMALIZE)) {
       const width = x.shape[x.rank - 1];
       const y = layerNormRows(eps)(tf.reshape(x, [-1, width]), gamma, beta);
       return tf.reshape(y, x.shape);

@@ -11,6 +11,7 @@
  * @module
  */
 import * as tf from "./tf.ts";
+import { hasKernel } from "./_kernels.ts";
 import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
 import { webgpu_util } from "@tensorflow/tfjs-backend-webgpu";
 
@@ -91,7 +92,7 @@ export function sumLeadingAxes(x: tf.Tensor, count: number): tf.Tensor {
   }
   if (count === 0) return x;
   const rest = x.shape.slice(count);
-  if (tf.getKernel(KERNEL, tf.getBackend()) === undefined) return tf.sum(x, [...Array(count).keys()]);
+  if (!hasKernel(KERNEL)) return tf.sum(x, [...Array(count).keys()]);
   return tf.tidy(() => {
     let partial = tf.reshape(x, [-1, tf.util.sizeFromShape(rest)]);
     do {

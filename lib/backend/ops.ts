@@ -14,6 +14,7 @@
  * @module
  */
 import * as tf from "./tf.ts";
+import { hasKernel } from "./_kernels.ts";
 import { TILED_MATMUL, tiledMatMul } from "./webgpu_matmul.ts";
 import { sumLeadingAxes } from "./leading_sum.ts";
 
@@ -98,7 +99,7 @@ const tiledProduct = tiledWithGrad(false), tiledProductTransposed = tiledWithGra
  * ```
  */
 export function matMul(a: tf.Tensor, b: tf.Tensor, transposeB = false, bias?: tf.Tensor): tf.Tensor {
-  if (tf.getKernel(TILED_MATMUL, tf.getBackend()) !== undefined) {
+  if (hasKernel(TILED_MATMUL)) {
     return (transposeB ? tiledProductTransposed : tiledProduct)(a, b, bias);
   }
   return tf.tidy(() => {
@@ -149,7 +150,7 @@ export function oneHot(indices: tf.Tensor, depth: number): tf.Tensor {
 export function embed(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const [vocab, width] = table.shape;
-    if (tf.getKernel(TILED_MATMUL, tf.getBackend()) !== undefined) {
+    if (hasKernel(TILED_MATMUL)) {
       const flat = tf.reshape(ids, [-1]);
       const rows = tf.customGrad((t, save) => {
         (save as tf.GradSaveFunc)([flat]);
@@ -160,7 +161,7 @@ export function embed(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
       }) as (t: tf.Tensor) => tf.Tensor;
       return tf.reshape(rows(table), [...ids.shape, width]);
     }
-    if (tf.getKernel("UnsortedSegmentSum", tf.getBackend()) !== undefined) {
+    if (hasKernel("UnsortedSegmentSum")) {
       return tf.gather(table, ids);
     }
     const flat = matMul(oneHot(tf.reshape(ids, [-1]), vocab), table);

@@ -19,6 +19,7 @@
  * @module
  */
 import * as tf from "./tf.ts";
+import { hasKernel } from "./_kernels.ts";
 import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
 import { webgpu_util } from "@tensorflow/tfjs-backend-webgpu";
 import { checkInRange, checkInteger } from "../validate/mod.ts";
@@ -136,7 +137,7 @@ for (const { kernel, wgsl } of [DROPOUT_MASK, STANDARD_NORMAL]) {
 function draw(generator: Generator, action: string, attrs: RandomAttrs): tf.Tensor {
   attrs.shape.forEach((d, i) => checkInteger(action, `shape[${i}]`, d, 0));
   [attrs.key0, attrs.key1].forEach((word, i) => checkInteger(action, `key[${i}]`, word, 0, 2 ** 32 - 1));
-  if (tf.getKernel(generator.kernel, tf.getBackend()) !== undefined) {
+  if (hasKernel(generator.kernel)) {
     return tf.engine().runKernel(generator.kernel, {}, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
   }
   const size = tf.util.sizeFromShape(attrs.shape);

@@ -10,6 +10,7 @@
  * @module
  */
 import * as tf from "./tf.ts";
+import { hasKernel } from "./_kernels.ts";
 import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
 
 const KERNEL = "DimoSumOfSquares";
@@ -73,7 +74,7 @@ tf.registerKernel({
  * ```
  */
 export function sumOfSquares(x: tf.Tensor): tf.Tensor1D {
-  if (tf.getKernel(KERNEL, tf.getBackend()) !== undefined) {
+  if (hasKernel(KERNEL)) {
     return tf.engine().runKernel(KERNEL, { x }) as tf.Tensor1D;
   }
   return tf.tidy(() => tf.reshape(tf.sum(tf.square(x)), [1]));
@@ -97,7 +98,7 @@ export function sumOfSquares(x: tf.Tensor): tf.Tensor1D {
  */
 export function squaredNorm(tensors: readonly tf.Tensor[]): tf.Scalar {
   return tf.tidy(() => {
-    if (tf.getKernel(KERNEL, tf.getBackend()) !== undefined) {
+    if (hasKernel(KERNEL)) {
       return tf.sum(tf.concat(tensors.map(sumOfSquares))) as tf.Scalar;
     }
     return tensors.map((t) => tf.sum(tf.square(t))).reduce(

@@ -16,6 +16,7 @@
  * @module
  */
 import * as tf from "./tf.ts";
+import { hasKernel } from "./_kernels.ts";
 import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
 import { sumLeadingAxes } from "./leading_sum.ts";
 
@@ -320,7 +321,7 @@ export function tiledMatMul(
   if (bias !== undefined && (bias.rank !== 1 || bias.shape[0] !== n)) {
     throw new Error(`tiledMatMul: bias has shape [${bias.shape}]; expected [${n}]`);
   }
-  if (tf.getKernel(TILED_MATMUL, tf.getBackend()) === undefined) {
+  if (!hasKernel(TILED_MATMUL)) {
     throw new Error(`tiledMatMul needs the webgpu backend; the active backend is ${tf.getBackend()}`);
   }
   const batches = tf.util.sizeFromShape(lead);

@@ -5,6 +5,7 @@
  * @module
  */
 import * as tf from "../backend/tf.ts";
+import { hasKernel } from "../backend/_kernels.ts";
 import { matMul } from "../backend/ops.ts";
 import { fusedElementwise } from "../backend/fused.ts";
 
@@ -18,8 +19,9 @@ const ERF_WGSL = `
 
 /** The exact GELU from tfjs ops: differentiated by tfjs on the backends without fused kernels. */
 const geluOps = (x: tf.Tensor) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+const GELU = "DimoGelu";
 const geluKernel = fusedElementwise({
-  name: "DimoGelu",
+  name: GELU,
   inputs: 1,
   scalars: [],
   wgsl: `${ERF_WGSL}\n value = 0.5 * x0 * (1.0 + erf);`,
@@ -69,7 +71,7 @@ const geluFused = tf.customGrad((x, save) => {
  */
 export function gelu(x: tf.Tensor): tf.Tensor {
   // On WebGPU two fused kernels (value, gradient) replace about 15 tfjs kernels.
-  if (tf.getKernel("DimoGelu", tf.getBackend()) !== undefined) return geluFused(x);
+  if (hasKernel(GELU)) return geluFused(x);
   return tf.tidy(() => geluOps(x));
 }
 
