@@ -149,7 +149,9 @@ function formatRow({ info, matMul, steps }: Row, baseline: number | undefined): 
   const seconds = (step: StepResult | string) =>
     typeof step === "string"
       ? step
-      : `${fixed(step.seconds, 3)} (${step.steps === 1 ? "1 step" : `median of ${step.steps}`})`;
+      : `${fixed(step.seconds, 3)} (${step.steps === 1 ? "1 step" : `median of ${step.steps}`}) / ${
+        fixed(step.inFlightSeconds, 3)
+      }`;
   const first = steps[0];
   const firstCells = typeof first === "string" ? ["", "", "", ""] : [
     baseline === undefined ? "" : `${fixed(baseline / first.seconds, 2)}×`,
@@ -162,7 +164,7 @@ function formatRow({ info, matMul, steps }: Row, baseline: number | undefined): 
 
 function formatSampling({ info, sampling }: Row): string[] {
   if (typeof sampling === "string") {
-    return [`| ${[info.name, info.adapter, sampling, "", "", "", ""].join(" | ")} |`];
+    return [`| ${[info.name, info.adapter, sampling, "", "", "", "", "", "", ""].join(" | ")} |`];
   }
   return sampling.map((result) => {
     const cells = [
@@ -170,6 +172,9 @@ function formatSampling({ info, sampling }: Row): string[] {
       fixed(result.maskGitPerSecond, 1),
       fixed(result.oneStepPerSecond, 1),
       `${fixed(result.oneStepPerSecond / result.maskGitPerSecond, 1)}×`,
+      fixed(result.maskGitInFlightPerSecond, 1),
+      fixed(result.oneStepInFlightPerSecond, 1),
+      `${fixed(result.oneStepInFlightPerSecond / result.maskGitInFlightPerSecond, 1)}×`,
       `${result.tensors[0]} → ${result.tensors[1]}`,
     ];
     return `| ${[info.name, info.adapter, ...cells].join(" | ")} |`;
@@ -225,13 +230,13 @@ async function main(): Promise<void> {
     }.`,
   );
   console.log(
-    `Training step: ${describeModel()}; one warm-up step first. Each row ran in a process of its own; speed-up is the batch-32 step against the first timed row's; forward, tensors and loss are at batch 32.\n`,
+    `Training step: ${describeModel()}; one warm-up step first. A step is timed awaited (its report read back before the next starts; the median) and with one step in flight (queued before the previous report is awaited; the mean over as many steps). Each row ran in a process of its own; speed-up is the awaited batch-32 step against the first timed row's; forward, tensors and loss are at batch 32.\n`,
   );
   console.log(
     `| backend | adapter | ${
       MATMUL_SHAPES.map((shape) => `matMul ${describeShape(shape)} GFLOP/s`).join(" | ")
     } | ${
-      REFERENCE_BATCHES.map((batch) => `train step s, batch ${batch}`).join(" | ")
+      REFERENCE_BATCHES.map((batch) => `train step s, batch ${batch} (awaited / one in flight)`).join(" | ")
     } | step speed-up | forward s | tensors before → after | loss |`,
   );
   console.log(`|${"---|".repeat(MATMUL_SHAPES.length + REFERENCE_BATCHES.length + 6)}`);
@@ -241,12 +246,12 @@ async function main(): Promise<void> {
     console.log("\ncpu: one timed step after a 1-sample warm-up step (a full step takes minutes there).");
   }
   console.log(
-    "\nSampling, same model (random weights), tokens read back: MaskGIT at 16 steps with guidance 2 (linear ramp) against one-step generation from x_init (r_init 0.6, σ 0.1), median of the timed calls after a warm-up call.\n",
+    "\nSampling, same model (random weights), tokens read back: MaskGIT at 16 steps with guidance 2 (linear ramp) against one-step generation from x_init (r_init 0.6, σ 0.1). Awaited: the median of the timed calls after a warm-up call, each call's tokens read before the next call. In flight: the mean over as many calls (ten times as many for one-step), each made before the previous call's tokens are awaited.\n",
   );
   console.log(
-    "| backend | adapter | batch | MaskGIT 16 steps, images/s | one-step, images/s | one-step / 16-step | tensors before → after |",
+    "| backend | adapter | batch | MaskGIT 16 steps, images/s (awaited) | one-step, images/s (awaited) | one-step / 16-step (awaited) | MaskGIT, images/s (in flight) | one-step, images/s (in flight) | one-step / 16-step (in flight) | tensors before → after |",
   );
-  console.log(`|${"---|".repeat(7)}`);
+  console.log(`|${"---|".repeat(10)}`);
   for (const row of rows) formatSampling(row).forEach((line) => console.log(line));
   printPyTorch(await benchPyTorch(quick), rows);
 }
@@ -262,11 +267,13 @@ function printPyTorch(steps: PyTorchStep[] | string, rows: readonly Row[]): void
   }
   const kind = steps[0].device.startsWith("cuda") ? "webgpu" : "wasm";
   const dimo = rows.filter((row) => row.info.name === kind).at(-1);
-  console.log("| PyTorch device | torch | batch | step s | loss | dimo row | dimo step s | dimo / PyTorch |");
+  console.log(
+    "| PyTorch device | torch | batch | step s | loss | dimo row | dimo step s (awaited / one in flight) | dimo / PyTorch (awaited / in flight) |",
+  );
   console.log(`|${"---|".repeat(8)}`);
   for (const step of steps) {
     const mine = dimo?.steps[REFERENCE_BATCHES.indexOf(step.batch as (typeof REFERENCE_BATCHES)[number])];
-    const seconds = typeof mine === "object" ? mine.seconds : undefined;
+    const seconds = typeof mine === "object" ? [mine.seconds, mine.inFlightSeconds] : undefined;
     const cells = [
       step.device,
       step.torch,
@@ -274,8 +281,8 @@ function printPyTorch(steps: PyTorchStep[] | string, rows: readonly Row[]): void
       fixed(step.seconds, 4),
       fixed(step.loss, 4),
       dimo ? `${dimo.info.name}, ${dimo.info.adapter}` : `no ${kind} row`,
-      seconds === undefined ? "—" : fixed(seconds, 3),
-      seconds === undefined ? "—" : `${fixed(seconds / step.seconds, 1)}×`,
+      seconds === undefined ? "—" : seconds.map((s) => fixed(s, 3)).join(" / "),
+      seconds === undefined ? "—" : seconds.map((s) => `${fixed(s / step.seconds, 1)}×`).join(" / "),
     ];
     console.log(`| ${cells.join(" | ")} |`);
   }

@@ -21,14 +21,28 @@ export interface FusedSpec {
   readonly inputs: number;
   /** The names of the float32 scalar parameters, `uniforms.<name>` in the WGSL. */
   readonly scalars: readonly string[];
-  /** WGSL that sets `value` (f32) from `x0`, `x1`, … (f32) and the scalars. */
+  /**
+   * The names of float32 parameters that live on the device, read from one vector tensor (entry
+   * `i` is the WGSL `let` named `coefficients[i]`): values computed by earlier kernels, which the
+   * host never reads. @default {[]}
+   */
+  readonly coefficients?: readonly string[];
+  /** WGSL that sets `value` (f32) from `x0`, `x1`, … (f32), the scalars and the coefficients. */
   readonly wgsl: string;
-  /** The same function from tfjs ops, for the other backends (and as the tests' reference). */
-  readonly reference: (inputs: tf.Tensor[], scalars: number[]) => tf.Tensor;
+  /** The same function from tfjs ops, for the other backends (and as the tests' reference); the
+   * coefficients come as float32 scalars. */
+  readonly reference: (inputs: tf.Tensor[], scalars: number[], coefficients: tf.Scalar[]) => tf.Tensor;
 }
 
-/** A fused op: inputs of the output's shape, or of its last axis (broadcast over the rows). */
-export type FusedOp = (inputs: readonly tf.Tensor[], scalars?: readonly number[]) => tf.Tensor;
+/**
+ * A fused op: inputs of the output's shape, or of its last axis (broadcast over the rows), the
+ * host scalars, and the vector of device coefficients when the op has any.
+ */
+export type FusedOp = (
+  inputs: readonly tf.Tensor[],
+  scalars?: readonly number[],
+  coefficients?: tf.Tensor1D,
+) => tf.Tensor;
 
 interface FusedAttrs {
   readonly scalars: number[];
@@ -46,6 +60,7 @@ class FusedProgram implements WebGPUProgram {
 
   constructor(readonly spec: FusedSpec, shape: number[], readonly rowInputs: readonly boolean[]) {
     this.variableNames = rowInputs.map((_, j) => `X${j}`);
+    if (spec.coefficients?.length) this.variableNames.push("C");
     this.outputShape = shape;
     this.dispatchLayout = webgpu_util.flatDispatchLayout(shape);
     this.dispatch = webgpu_util.computeDispatch(this.dispatchLayout, shape, this.workgroupSize);
@@ -56,7 +71,7 @@ class FusedProgram implements WebGPUProgram {
   getUserCode(): string {
     const reads = this.rowInputs.map((row, j) =>
       `let x${j} = f32(X${j}[${row ? "index % uniforms.width" : "index"}]);`
-    );
+    ).concat((this.spec.coefficients ?? []).map((name, i) => `let ${name} = f32(C[${i}]);`));
     return `
       fn main(index : i32) {
         if (index < uniforms.size) {
@@ -103,7 +118,7 @@ export function fusedElementwise(spec: FusedSpec): FusedOp {
       const program = new FusedProgram(
         spec,
         shape,
-        xs.map((x, j) => j > 0 && x.shape.length === 1 && shape.length > 1),
+        xs.slice(0, spec.inputs).map((x, j) => j > 0 && x.shape.length === 1 && shape.length > 1),
       );
       const { scalars } = attrs as unknown as FusedAttrs;
       return (backend as WebGPUBackend).runWebGPUProgram(program, xs, "float32", [
@@ -112,7 +127,20 @@ export function fusedElementwise(spec: FusedSpec): FusedOp {
       ]);
     },
   });
-  return (inputs, scalars = []) => {
+  const coefficientCount = spec.coefficients?.length ?? 0;
+  return (inputs, scalars = [], coefficients) => {
+    if (coefficientCount > 0 || coefficients !== undefined) {
+      const ok = coefficients?.dtype === "float32" && coefficients.rank === 1 &&
+        coefficients.shape[0] === coefficientCount;
+      if (!ok) {
+        throw new Error(
+          `${spec.name} takes its coefficients (${spec.coefficients?.join(", ") ?? "none"}) as one float32 ` +
+            `vector of ${coefficientCount}; got ${
+              coefficients ? `${coefficients.dtype} [${coefficients.shape}]` : "none"
+            }`,
+        );
+      }
+    }
     if (inputs.length !== spec.inputs || scalars.length !== spec.scalars.length) {
       throw new Error(
         `${spec.name} takes ${spec.inputs} tensors and ${spec.scalars.length} scalars (${
@@ -131,9 +159,15 @@ export function fusedElementwise(spec: FusedSpec): FusedOp {
       }
     });
     if (!hasKernel(spec.name)) {
-      return tf.tidy(() => spec.reference([...inputs], [...scalars]));
+      return tf.tidy(() =>
+        spec.reference([...inputs], [...scalars], coefficients ? tf.unstack(coefficients) as tf.Scalar[] : [])
+      );
     }
-    const named = Object.fromEntries(inputs.map((x, j) => [`x${String(j).padStart(2, "0")}`, x]));
+    // Sorted names keep the kernel's order: x00, x01, …, then the coefficients.
+    const named: Record<string, tf.Tensor> = Object.fromEntries(
+      inputs.map((x, j) => [`x${String(j).padStart(2, "0")}`, x]),
+    );
+    if (coefficients) named.y = coefficients;
     return tf.engine().runKernel(
       spec.name,
       named,

@@ -67,3 +67,25 @@ Deno.test("fusedElementwise: a float32 cast of int32 values is read as numbers",
   });
   tf.dispose([ints, ones]);
 });
+
+Deno.test("fusedElementwise: device coefficients come from a float32 vector, checked for shape", async () => {
+  // x0 · scale, or x0 unchanged where the flag is 0.
+  const scaleIf = fusedElementwise({
+    name: "DimoTestScaleIf",
+    inputs: 1,
+    scalars: [],
+    coefficients: ["scale", "flag"],
+    wgsl: "value = select(x0, x0 * scale, flag > 0.5);",
+    reference: ([x0], _, [scale, flag]) => tf.where(tf.greater(flag, 0.5), tf.mul(x0, scale), x0),
+  });
+  const x = tf.tensor2d([[1, -2], [3, NaN]]);
+  const [on, off] = [tf.tensor1d([3, 1]), tf.tensor1d([NaN, 0])];
+  await withoutLeaks(async () => {
+    assert.deepEqual(await values(scaleIf([x], [], on)), [3, -6, 9, NaN]);
+    assert.deepEqual(await values(scaleIf([x], [], off)), [1, -2, 3, NaN]);
+    assert.throws(() => scaleIf([x]), /coefficients \(scale, flag\) as one float32 vector of 2; got none/);
+    assert.throws(() => scaleIf([x], [], x as unknown as tf.Tensor1D), /got float32 \[2,2\]/);
+    assert.throws(() => combine([x, x, x], [1], on), /DimoTestCombine takes its coefficients \(none\)/);
+  });
+  tf.dispose([x, on, off]);
+});

@@ -68,7 +68,9 @@ export interface TokenBatch {
 }
 
 /**
- * One Adam step of MDM training on a batch.
+ * One Adam step of MDM training on a batch. Like {@linkcode Adam.step}, it queues all of its work
+ * before it waits: the batch may be disposed as soon as it returns, and a loop may queue the next
+ * step before awaiting this one's report.
  *
  * @param model The network being trained (dropout active).
  * @param batch Clean tokens and labels.
@@ -101,13 +103,15 @@ export async function mdmTrainStep(
   const mask = config.masking === "exact" ? maskExactCount : maskBernoulli;
   const { xt, masked } = mask(batch.tokens, ratios, { maskId, rng });
   const labels = dropLabels(batch.labels, { rate: config.labelDropRate, nullClass, rng });
+  let report: Promise<AdamStepReport>;
   try {
-    return await optimizer.step(() =>
+    report = optimizer.step(() =>
       maskedCrossEntropy(model.apply(xt, labels, { training: true, rng }), batch.tokens, masked, {
         labelSmoothing: config.labelSmoothing,
       })
     );
   } finally {
-    tf.dispose([xt, masked, labels]);
+    tf.dispose([xt, masked, labels]); // the step's work is queued: they are no longer needed
   }
+  return await report;
 }

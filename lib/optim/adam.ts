@@ -66,29 +66,45 @@ export function resolveAdamConfig(config: Partial<AdamConfig> = {}): AdamConfig 
 }
 
 // One update of one variable, as three fused kernels on WebGPU (a dozen tfjs ops elsewhere):
-// the moments from the gradient scaled by the clipping factor, then the parameter.
+// the moments from the gradient scaled by the clipping factor, then the parameter. Both the
+// factor and whether the step applies at all (`applies`: 1, or 0 after a non-finite gradient)
+// are coefficients computed on the device, so that no kernel waits for a read-back.
+const STEP_COEFFICIENTS = ["gradScale", "applies"];
+const keepUnlessApplied = (applies: tf.Scalar, updated: tf.Tensor, old: tf.Tensor) =>
+  tf.where(tf.greater(applies, 0.5), updated, old);
 const firstMoment = fusedElementwise({
   name: "DimoAdamFirstMoment",
   inputs: 2,
-  scalars: ["beta", "rest", "scale"],
-  wgsl: "value = x0 * uniforms.beta + (x1 * uniforms.scale) * uniforms.rest;",
-  reference: ([m, g], [beta, rest, scale]) => tf.add(tf.mul(m, beta), tf.mul(tf.mul(g, scale), rest)),
+  scalars: ["beta", "rest"],
+  coefficients: STEP_COEFFICIENTS,
+  wgsl: "value = select(x0, x0 * uniforms.beta + (x1 * gradScale) * uniforms.rest, applies > 0.5);",
+  reference: ([m, g], [beta, rest], [gradScale, applies]) =>
+    keepUnlessApplied(applies, tf.add(tf.mul(m, beta), tf.mul(tf.mul(g, gradScale), rest)), m),
 });
 const secondMoment = fusedElementwise({
   name: "DimoAdamSecondMoment",
   inputs: 2,
-  scalars: ["beta", "rest", "scale"],
-  wgsl: "let gs = x1 * uniforms.scale;\n value = x0 * uniforms.beta + (gs * gs) * uniforms.rest;",
-  reference: ([v, g], [beta, rest, scale]) =>
-    tf.add(tf.mul(v, beta), tf.mul(tf.square(tf.mul(g, scale)), rest)),
+  scalars: ["beta", "rest"],
+  coefficients: STEP_COEFFICIENTS,
+  wgsl:
+    "let gs = x1 * gradScale;\n value = select(x0, x0 * uniforms.beta + (gs * gs) * uniforms.rest, applies > 0.5);",
+  reference: ([v, g], [beta, rest], [gradScale, applies]) =>
+    keepUnlessApplied(applies, tf.add(tf.mul(v, beta), tf.mul(tf.square(tf.mul(g, gradScale)), rest)), v),
 });
 const adamUpdate = fusedElementwise({
   name: "DimoAdamUpdate",
   inputs: 3,
   scalars: ["stepSize", "vCorrection", "eps"],
-  wgsl: "value = x0 - (x1 / (sqrt(x2) / uniforms.vCorrection + uniforms.eps)) * uniforms.stepSize;",
-  reference: ([p, m, v], [stepSize, vCorrection, eps]) =>
-    tf.sub(p, tf.mul(tf.div(m, tf.add(tf.div(tf.sqrt(v), vCorrection), eps)), stepSize)),
+  coefficients: STEP_COEFFICIENTS,
+  wgsl:
+    "value = select(x0, x0 - (x1 / (sqrt(x2) / uniforms.vCorrection + uniforms.eps)) * uniforms.stepSize, " +
+    "applies > 0.5);",
+  reference: ([p, m, v], [stepSize, vCorrection, eps], [_, applies]) =>
+    keepUnlessApplied(
+      applies,
+      tf.sub(p, tf.mul(tf.div(m, tf.add(tf.div(tf.sqrt(v), vCorrection), eps)), stepSize)),
+      p,
+    ),
 });
 
 /** What one {@linkcode Adam.step} did. */
@@ -104,9 +120,16 @@ export interface AdamStepReport {
 /**
  * Adam over a fixed list of variables; owns its moment tensors (call `dispose()`).
  *
- * Updates are asynchronous: each reads the gradient norm back (for clipping and the non-finite
- * check) with `await data()`, which every backend supports — WebGPU under Deno cannot read
- * synchronously.
+ * A step queues all of its work before it waits for anything: the clipping factor and the
+ * non-finite check are computed on the device, and the report (loss, gradient norm) is read back
+ * last. On WebGPU, where a read-back costs about 11 ms under Deno whatever its size, a loop can
+ * therefore keep one step in flight: call `step()` for the next batch before awaiting the report
+ * of the previous one, and the read-back overlaps the next step's work. Awaiting every step at
+ * once gives the same updates.
+ *
+ * A step whose gradient norm is not finite changes nothing (weights, moments, iteration count)
+ * and its report rejects; so does every step queued after it before that report was read, each
+ * naming the step that failed. The optimiser then continues from the state before the failure.
  *
  * @example Minimise (w − 3)²
  * ```ts
@@ -119,6 +142,24 @@ export interface AdamStepReport {
  * assert.ok(Math.abs((await w.data())[0] - 3) < 0.05);
  * adam.dispose();
  * ```
+ *
+ * @example One step in flight
+ * ```ts
+ * import assert from "node:assert";
+ * import { Adam, type AdamStepReport, tf, useBackend } from "@dimo/dimo";
+ * await useBackend("cpu");
+ * const w = tf.variable(tf.scalar(0));
+ * const adam = new Adam([w], { lr: 0.1 });
+ * let previous: Promise<AdamStepReport> | undefined;
+ * for (let i = 0; i < 200; i++) {
+ *   const report = adam.step(() => tf.square(tf.sub(w, 3)) as tf.Scalar); // queued, not awaited
+ *   if (previous) assert.ok((await previous).loss >= 0);
+ *   previous = report;
+ * }
+ * await previous;
+ * assert.ok(Math.abs((await w.data())[0] - 3) < 0.05);
+ * adam.dispose();
+ * ```
  */
 export class Adam {
   /** The resolved hyperparameters. */
@@ -127,6 +168,11 @@ export class Adam {
   #m: tf.Tensor[];
   #v: tf.Tensor[];
   #step = 0;
+  /** bool scalar on the device: a queued step had a non-finite gradient, so later ones skip. */
+  #failed: tf.Tensor;
+  /** Counts failures seen by the host; a step queued under an older count was skipped. */
+  #failures = 0;
+  #failedStep = -1;
 
   /**
    * Creates zeroed moments for each variable.
@@ -139,9 +185,10 @@ export class Adam {
     this.#variables = variables;
     this.#m = variables.map((v) => tf.zerosLike(v));
     this.#v = variables.map((v) => tf.zerosLike(v));
+    this.#failed = tf.scalar(false, "bool");
   }
 
-  /** The number of updates applied so far. */
+  /** The number of updates applied so far, counting queued steps whose report is pending. */
   get iteration(): number {
     return this.#step;
   }
@@ -153,57 +200,93 @@ export class Adam {
   }
 
   /**
-   * Computes the gradient of `loss` with respect to the variables, clips it, and applies one
-   * update. Variables the loss does not reach get a zero gradient.
+   * Computes the gradient of `loss` with respect to the variables, clips it, and queues one
+   * update; the returned report settles once it is read back. Variables the loss does not reach
+   * get a zero gradient.
    *
    * @param loss A function returning a scalar loss built from the variables.
    * @returns The loss, gradient norm and learning rate of this step.
-   * @throws {Error} If the gradient is not finite (nothing is updated).
+   * @throws {Error} If the gradient is not finite, or an earlier queued step's was (nothing is
+   *   updated).
    */
   async step(loss: () => tf.Scalar): Promise<AdamStepReport> {
     const { value, grads } = tf.variableGrads(loss, this.#variables as tf.Variable[]);
+    let report: Promise<AdamStepReport>;
     try {
-      return await this.applyGradients(this.#variables.map((v) => grads[v.name]), value);
+      report = this.applyGradients(this.#variables.map((v) => grads[v.name]), value);
     } finally {
       tf.dispose([value, ...Object.values(grads)]);
     }
+    return await report;
   }
 
   /**
-   * Applies one update from given gradients (for callers that build gradients themselves).
+   * Queues one update from given gradients (for callers that build gradients themselves); the
+   * gradients may be disposed as soon as this returns.
    *
    * @param grads One gradient per variable, in the constructor's order (undefined = zero).
    * @param loss The loss to report, if known.
-   * @returns The loss, gradient norm and learning rate of this step.
-   * @throws {Error} If the gradient is not finite (nothing is updated).
+   * @returns The loss, gradient norm and learning rate of this step, once read back.
+   * @throws {Error} If the gradient is not finite, or an earlier queued step's was (nothing is
+   *   updated).
    */
   async applyGradients(grads: readonly (tf.Tensor | undefined)[], loss?: tf.Scalar): Promise<AdamStepReport> {
     const { beta1, beta2, eps, clipNorm } = this.config;
     const lr = this.lr;
-    const norms = tf.tidy(() => {
-      const total = squaredNorm(grads.filter((g): g is tf.Tensor => g !== undefined));
-      return tf.stack([tf.sqrt(total), loss ?? tf.scalar(NaN)]);
+    const index = this.#step, failures = this.#failures;
+    const t = index + 1;
+    const [report, coefficients, failed] = tf.tidy(() => {
+      const norm = tf.sqrt(squaredNorm(grads.filter((g): g is tf.Tensor => g !== undefined)));
+      const failed = tf.logicalOr(this.#failed, tf.logicalNot(tf.isFinite(norm)));
+      const applies = tf.cast(tf.logicalNot(failed), "float32");
+      // The clipping factor, as the host would compute it: clipNorm / norm above the bound.
+      const gradScale = Number.isFinite(clipNorm)
+        ? tf.where(tf.greater(norm, clipNorm), tf.div(clipNorm, norm), tf.onesLike(norm))
+        : tf.onesLike(norm);
+      return [
+        tf.stack([norm, loss ?? tf.scalar(NaN), applies]),
+        tf.stack([gradScale, applies]) as tf.Tensor1D,
+        failed,
+      ];
     });
-    const [gradNorm, lossValue] = await norms.data();
-    norms.dispose();
-    if (!Number.isFinite(gradNorm)) {
-      throw new Error(`Cannot apply Adam step ${this.#step} as the gradient norm is ${gradNorm}`);
-    }
-    const scale = gradNorm > clipNorm ? clipNorm / gradNorm : 1;
-    const t = this.#step + 1;
+    this.#failed.dispose();
+    this.#failed = failed;
     const stepSize = lr / (1 - beta1 ** t);
     const vCorrection = Math.sqrt(1 - beta2 ** t);
     this.#variables.forEach((variable, i) => {
       const g = grads[i];
       if (g === undefined) return;
-      const m = firstMoment([this.#m[i], g], [beta1, 1 - beta1, scale]);
-      const v = secondMoment([this.#v[i], g], [beta2, 1 - beta2, scale]);
-      tf.tidy(() => variable.assign(adamUpdate([variable, m, v], [stepSize, vCorrection, eps])));
+      const m = firstMoment([this.#m[i], g], [beta1, 1 - beta1], coefficients);
+      const v = secondMoment([this.#v[i], g], [beta2, 1 - beta2], coefficients);
+      tf.tidy(() =>
+        variable.assign(adamUpdate([variable, m, v], [stepSize, vCorrection, eps], coefficients))
+      );
       tf.dispose([this.#m[i], this.#v[i]]);
       [this.#m[i], this.#v[i]] = [m, v];
     });
+    coefficients.dispose();
     this.#step = t;
-    return { loss: lossValue, gradNorm, lr };
+    let values: Float32Array | Int32Array | Uint8Array;
+    try {
+      values = await report.data();
+    } finally {
+      report.dispose();
+    }
+    const [gradNorm, lossValue, applied] = values;
+    if (applied === 1) return { loss: lossValue, gradNorm, lr };
+    if (failures === this.#failures) {
+      // The first failure since this step was queued: every step after it was skipped on the
+      // device. Roll the count back and let the next step apply.
+      this.#failures++;
+      this.#failedStep = index;
+      this.#step = index;
+      this.#failed.dispose();
+      this.#failed = tf.scalar(false, "bool");
+      throw new Error(`Cannot apply Adam step ${index} as the gradient norm is ${gradNorm}`);
+    }
+    throw new Error(
+      `Cannot apply Adam step ${index} as step ${this.#failedStep}, queued before it, had a non-finite gradient`,
+    );
   }
 
   /**
@@ -250,6 +333,6 @@ export class Adam {
 
   /** Frees the moment tensors. */
   dispose(): void {
-    tf.dispose([...this.#m, ...this.#v]);
+    tf.dispose([...this.#m, ...this.#v, this.#failed]);
   }
 }

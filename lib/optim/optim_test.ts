@@ -89,6 +89,43 @@ Deno.test("Adam refuses a non-finite gradient and leaves the weights unchanged",
   });
 });
 
+Deno.test("Adam with one step in flight makes the same updates as awaiting each step", async () => {
+  await withoutLeaks(async () => {
+    const targets = [[1, -1], [2, 0.5], [-3, 4], [0.25, 1]].map((t) => tf.tensor1d(t));
+    const [awaited, queued] = [0, 1].map(() => tf.tidy(() => tf.variable(tf.tensor1d([0.5, 0]))));
+    const config = { lr: 0.1, warmupSteps: 2, clipNorm: 3 };
+    const [a, b] = [new Adam([awaited], config), new Adam([queued], config)];
+    const reports = [];
+    for (const target of targets) reports.push((await a.step(quadratic(awaited, target))).loss);
+    const pending = targets.map((target) => b.step(quadratic(queued, target))); // all queued at once
+    assert.equal(b.iteration, targets.length);
+    assert.deepEqual((await Promise.all(pending)).map((r) => r.loss), reports);
+    assert.deepEqual(Array.from(await queued.data()), Array.from(await awaited.data()));
+    [a, b].forEach((adam) => adam.dispose());
+    tf.dispose([...targets, awaited, queued]);
+  });
+});
+
+Deno.test("Adam skips every step queued after a non-finite gradient and continues from before it", async () => {
+  await withoutLeaks(async () => {
+    const [finite, nan] = [tf.tensor1d([1, -1]), tf.tensor1d([NaN, 2])];
+    const [w, reference] = [0, 1].map(() => tf.tidy(() => tf.variable(tf.tensor1d([0.5, 0]))));
+    const [adam, plain] = [new Adam([w], { lr: 0.1 }), new Adam([reference], { lr: 0.1 })];
+    const queued = [finite, nan, finite].map((target) => adam.step(quadratic(w, target)));
+    await queued[0];
+    await assert.rejects(queued[1], /Cannot apply Adam step 1 as the gradient norm is NaN/);
+    await assert.rejects(queued[2], /Cannot apply Adam step 2 as step 1, queued before it, had a non-finite/);
+    assert.equal(adam.iteration, 1);
+    // The next step is the second update, as if the failed ones had never been queued.
+    await adam.step(quadratic(w, finite));
+    for (let i = 0; i < 2; i++) await plain.step(quadratic(reference, finite));
+    assert.deepEqual(Array.from(await w.data()), Array.from(await reference.data()));
+    assert.equal(adam.iteration, 2);
+    [adam, plain].forEach((o) => o.dispose());
+    tf.dispose([finite, nan, w, reference]);
+  });
+});
+
 Deno.test("Ema follows s ← d·s + (1 − d)·w with the (1 + t)/(10 + t) warm-up", async () => {
   await withoutLeaks(() => {
     const w = tf.tidy(() => tf.variable(tf.scalar(0)));
