@@ -5,8 +5,8 @@
  * as Markdown tables.
  *
  * Without `--backends` (or `DIMO_BACKEND`), it runs wasm and cpu, and webgpu when the adapter is
- * real hardware. wasm runs first as tfjs ships it (one thread, tfjs-wasm's own batched `matMul`),
- * then with dimo's XNNPACK batched `matMul` once per thread count in `--threads` (default: 1 and
+ * real hardware. wasm runs first as tfjs ships it (one thread, tfjs-wasm's own kernels), then
+ * with dimo's (XNNPACK batched `matMul`, memory-sharing `Identity`) once per thread count in `--threads` (default: 1 and
  * the machine's cores). A backend, and wasm's thread count, is fixed for the life of a process, so each row is
  * measured in a child process of its own, one after another. Batches 256 and 1024 run on webgpu
  * only (wasm aborts from batch 128, cpu takes half an hour a step). `--quick` times fewer
@@ -46,7 +46,7 @@ const MATMUL_SHAPES: readonly MatMulShape[] = [
 const describeShape = ({ batch, m, k, n }: MatMulShape) =>
   batch === 1 && m === k && k === n ? `${n}` : `${batch} × ${m}×${k}·${k}×${n}`;
 
-/** One row of the table: a backend, and for wasm its thread count and batched-matMul kernel. */
+/** One row of the table: a backend, and for wasm its thread count and whether dimo's kernels run. */
 interface Setting {
   readonly backend: string;
   readonly threads?: number;

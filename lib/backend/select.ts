@@ -14,6 +14,7 @@ import { cacheBindGroupLayouts } from "./webgpu_layouts.ts";
 import { checkInRange, checkInteger, checkOneOf } from "../validate/mod.ts";
 import { MAX_WASM_THREADS, startWasmThreads } from "./wasm_threads.ts";
 import { installWasmBatchMatMul } from "./wasm_batch_matmul.ts";
+import { installWasmIdentity } from "./wasm_identity.ts";
 
 /** The backends dimo knows. `auto` resolves to `webgpu` or `wasm`. */
 export const BACKEND_NAMES = ["auto", "webgpu", "wasm", "cpu", "tensorflow"] as const;
@@ -31,8 +32,8 @@ export interface BackendOptions {
    */
   readonly threads?: number;
   /**
-   * Keep tfjs-wasm's own `BatchMatMul` kernel instead of dimo's XNNPACK one for batched products
-   * (default `false`; the bench sets it to measure the difference).
+   * Keep tfjs-wasm's own kernels instead of dimo's (XNNPACK for batched products, an `Identity`
+   * that shares memory) (default `false`; the bench sets it to measure the difference).
    */
   readonly stockKernels?: boolean;
 }
@@ -182,8 +183,9 @@ async function initWasm({ threads, stockKernels = false }: BackendOptions): Prom
     );
   }
   const simd = tf.env().getBool("WASM_HAS_SIMD_SUPPORT") ? "SIMD" : "no SIMD";
-  const batched = !stockKernels && installWasmBatchMatMul() ? "" : ", stock batched matMul";
-  return { name: "wasm", adapter: `wasm ${simd}, ${running} thread${running === 1 ? "" : "s"}${batched}` };
+  const dimoKernels = !stockKernels && installWasmBatchMatMul() && installWasmIdentity();
+  const kernels = dimoKernels ? "" : ", tfjs's own kernels";
+  return { name: "wasm", adapter: `wasm ${simd}, ${running} thread${running === 1 ? "" : "s"}${kernels}` };
 }
 
 /** An environment variable, or `undefined` when it is unset or the program may not read it. */

@@ -266,13 +266,7 @@ export class Adam {
     });
     coefficients.dispose();
     this.#step = t;
-    let values: Float32Array | Int32Array | Uint8Array;
-    try {
-      values = await report.data();
-    } finally {
-      report.dispose();
-    }
-    const [gradNorm, lossValue, applied] = values;
+    const [gradNorm, lossValue, applied] = await report.data().finally(() => report.dispose());
     if (applied === 1) return { loss: lossValue, gradNorm, lr };
     if (failures === this.#failures) {
       // The first failure since this step was queued: every step after it was skipped on the
