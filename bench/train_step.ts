@@ -1,7 +1,8 @@
 /**
  * One MDM training step of the reference transformer: forward, masked cross-entropy on the
  * masked positions, backward and an update by dimo's Adam (the trainers' optimiser: PyTorch's
- * update, with the gradient norm read back for clipping and the non-finite check).
+ * update, clipped and checked for a non-finite gradient on the device), with the loss and gradient
+ * norm read back.
  *
  * @module
  */
