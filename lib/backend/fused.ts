@@ -22,9 +22,9 @@ export interface FusedSpec {
   /** The names of the float32 scalar parameters, `uniforms.<name>` in the WGSL. */
   readonly scalars: readonly string[];
   /**
-   * The names of float32 parameters that live on the device, read from one vector tensor (entry
-   * `i` is the WGSL `let` named `coefficients[i]`): values computed by earlier kernels, which the
-   * host never reads. @default {[]}
+   * The names of float32 parameters that live on the device, passed as one vector tensor whose
+   * entry `i` the WGSL reads as `coefficients[i]`: values computed by earlier kernels, which the
+   * host then never has to read back. @default {[]}
    */
   readonly coefficients?: readonly string[];
   /** WGSL that sets `value` (f32) from `x0`, `x1`, … (f32), the scalars and the coefficients. */
@@ -87,7 +87,8 @@ class FusedProgram implements WebGPUProgram {
 /**
  * Defines a fused elementwise op: on WebGPU one kernel runs `spec.wgsl` at every element; on
  * other backends `spec.reference` computes the same values. The output has the first input's
- * shape; every other input has that shape or is a vector the length of its last axis.
+ * shape; every other input has that shape or is a vector the length of its last axis. An op with
+ * `spec.coefficients` also takes them as one float32 vector.
  *
  * @param spec The op's kernel and reference.
  * @returns The op, float32 in and out; not differentiable (wrap it in `tf.customGrad`).
