@@ -6,7 +6,15 @@
  *
  * @module
  */
-import { createRng, generateOneStep, resolveInitConfig, sampleMaskGit, tf, Transformer } from "@dimo/dimo";
+import {
+  createRng,
+  generateOneStep,
+  resolveInitConfig,
+  sampleMaskGit,
+  tf,
+  Transformer,
+  withOneInFlight,
+} from "@dimo/dimo";
 import { median, REFERENCE_CONFIG } from "./train_step.ts";
 
 /** What a sampling measurement found. */
@@ -40,19 +48,11 @@ async function perSecond(batch: number, repeats: number, draw: () => tf.Tensor):
 
 /** Images a second over `calls` calls, each made before the previous call's tokens are awaited. */
 async function inFlightPerSecond(batch: number, calls: number, draw: () => tf.Tensor): Promise<number> {
-  const pending: { tokens: tf.Tensor; read: Promise<unknown> }[] = [];
-  const finishOldest = async () => {
-    const { tokens, read } = pending.shift()!;
-    await read;
-    tokens.dispose();
-  };
   const start = performance.now();
-  for (let i = 0; i < calls; i++) {
+  await withOneInFlight(calls, () => {
     const tokens = draw();
-    pending.push({ tokens, read: tokens.data() });
-    if (pending.length > 1) await finishOldest();
-  }
-  while (pending.length > 0) await finishOldest();
+    return tokens.data().then(() => tokens);
+  }, (tokens) => tokens.dispose());
   return batch * calls / ((performance.now() - start) / 1000);
 }
 

@@ -16,6 +16,7 @@ import {
   tf,
   Transformer,
   type TransformerConfig,
+  withOneInFlight,
 } from "@dimo/dimo";
 
 /** The reference model: a 1024-code VQ grid of 8×8 tokens, width 256, 4 heads, 4 layers. */
@@ -124,13 +125,7 @@ export async function benchTrainStep(
       times.push((performance.now() - start) / 1000);
     }
     const start = performance.now();
-    let previous: Promise<number> | undefined;
-    for (let i = 0; i < options.steps; i++) {
-      const next = step(batch);
-      await previous;
-      previous = next;
-    }
-    await previous;
+    await withOneInFlight(options.steps, () => step(batch));
     const inFlightSeconds = (performance.now() - start) / 1000 / options.steps;
     const after = tf.memory().numTensors;
     const forwardTimes: number[] = [];

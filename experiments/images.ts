@@ -11,6 +11,7 @@
  * @module
  */
 import * as tf from "../lib/backend/tf.ts";
+import { withOneInFlight } from "../lib/backend/in_flight.ts";
 import { createRng } from "../lib/rng/mod.ts";
 import {
   type ImageDataset,
@@ -117,24 +118,19 @@ async function generate(
   const start = performance.now();
   // One chunk in flight: chunk k + 1 is queued before chunk k is read back (on a GPU a read-back
   // costs about 11 ms whatever its size), and the clock stops after the last read.
-  let previous: { read: Promise<unknown>; done: number } | undefined;
-  for (let from = 0; from < n; from += CHUNK) {
-    const part = tf.slice(labels, [from], [Math.min(CHUNK, n - from)]);
-    const tokens = sampler(part);
-    const images = tokenizer.decode(tokens);
-    tf.dispose([part, tokens]);
-    parts.push(images);
-    const read = images.data();
-    if (previous) {
-      await previous.read;
-      progress.tick(previous.done);
-    }
-    previous = { read, done: Math.min(n, from + CHUNK) };
-  }
-  if (previous) {
-    await previous.read;
-    progress.tick(previous.done);
-  }
+  const chunks = Math.ceil(n / CHUNK);
+  await withOneInFlight(
+    chunks,
+    (k) => {
+      const part = tf.slice(labels, [k * CHUNK], [Math.min(CHUNK, n - k * CHUNK)]);
+      const tokens = sampler(part);
+      const images = tokenizer.decode(tokens);
+      tf.dispose([part, tokens]);
+      parts.push(images);
+      return images.data();
+    },
+    (_, k) => progress.tick(Math.min(n, (k + 1) * CHUNK)),
+  );
   const seconds = (performance.now() - start) / 1000;
   const images = tf.concat(parts) as tf.Tensor3D;
   tf.dispose(parts);

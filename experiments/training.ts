@@ -7,7 +7,8 @@
 import * as tf from "../lib/backend/tf.ts";
 import type { Rng } from "../lib/rng/mod.ts";
 import { Transformer, type TransformerConfig } from "../lib/models/mod.ts";
-import { Adam, type AdamStepReport } from "../lib/optim/mod.ts";
+import { Adam } from "../lib/optim/mod.ts";
+import { withOneInFlight } from "../lib/backend/in_flight.ts";
 import { type MdmTrainConfig, mdmTrainStep, type TokenBatch } from "../lib/mdm/mod.ts";
 import {
   createDistillState,
@@ -75,24 +76,21 @@ export async function trainTeacher(
   const teacher = new Transformer(config, { rng: rng.fork("init") });
   const adam = new Adam(teacher.trainableVariables(), { lr, warmupSteps });
   const progress = new Progress("teacher", iterations);
-  // One step in flight: step i is queued before step i − 1's report is awaited, so that on a GPU
+  // One step in flight: step i + 1 is queued before step i's report is awaited, so that on a GPU
   // the read-back overlaps the next step's work. The updates are those of awaiting every step.
-  let previous: { iteration: number; report: Promise<AdamStepReport> } | undefined;
-  const record = async ({ iteration, report }: NonNullable<typeof previous>) => {
-    const { loss } = await report;
-    progress.tick(iteration, { loss });
-    if (iteration % CURVE_EVERY === 0) curve?.push({ iteration, loss });
-  };
-  for (let i = 1; i <= iterations; i++) {
-    const batch = nextBatch();
-    const report = mdmTrainStep(teacher, batch, { config: training.config, optimizer: adam, rng });
-    tf.dispose([batch.tokens, batch.labels]);
-    // If the previous step fails, this one rejects too (naming it): the previous error is thrown.
-    report.catch(() => {});
-    if (previous) await record(previous);
-    previous = { iteration: i, report };
-  }
-  if (previous) await record(previous);
+  await withOneInFlight(
+    iterations,
+    () => {
+      const batch = nextBatch();
+      const report = mdmTrainStep(teacher, batch, { config: training.config, optimizer: adam, rng });
+      tf.dispose([batch.tokens, batch.labels]);
+      return report;
+    },
+    ({ loss }, i) => {
+      progress.tick(i + 1, { loss });
+      if ((i + 1) % CURVE_EVERY === 0) curve?.push({ iteration: i + 1, loss });
+    },
+  );
   adam.dispose();
   return teacher;
 }

@@ -15,6 +15,7 @@ export * from "./select.ts";
 export * from "./ops.ts";
 export * from "./random.ts";
 export * from "./fused.ts";
+export * from "./in_flight.ts";
 export * from "./sum_of_squares.ts";
 export * from "./leading_sum.ts";
 export * from "./webgpu_layouts.ts";

@@ -123,8 +123,8 @@ export interface AdamStepReport {
  * A step queues all of its work before it waits for anything: the clipping factor and the
  * non-finite check are computed on the device, and the report (loss, gradient norm) is read back
  * last. On WebGPU, where a read-back costs about 11 ms under Deno whatever its size, a loop can
- * therefore keep one step in flight: call `step()` for the next batch before awaiting the report
- * of the previous one, and the read-back overlaps the next step's work. Awaiting every step at
+ * therefore keep one step in flight (`withOneInFlight`): call `step()` for the next batch
+ * before awaiting the report of the previous one, and the read-back overlaps the next step's work. Awaiting every step at
  * once gives the same updates.
  *
  * A step whose gradient norm is not finite changes nothing (weights, moments, iteration count)
@@ -146,17 +146,13 @@ export interface AdamStepReport {
  * @example One step in flight
  * ```ts
  * import assert from "node:assert";
- * import { Adam, type AdamStepReport, tf, useBackend } from "@dimo/dimo";
+ * import { Adam, tf, useBackend, withOneInFlight } from "@dimo/dimo";
  * await useBackend("cpu");
  * const w = tf.variable(tf.scalar(0));
  * const adam = new Adam([w], { lr: 0.1 });
- * let previous: Promise<AdamStepReport> | undefined;
- * for (let i = 0; i < 200; i++) {
- *   const report = adam.step(() => tf.square(tf.sub(w, 3)) as tf.Scalar); // queued, not awaited
- *   if (previous) assert.ok((await previous).loss >= 0);
- *   previous = report;
- * }
- * await previous;
+ * await withOneInFlight(200, () => adam.step(() => tf.square(tf.sub(w, 3)) as tf.Scalar), (report) => {
+ *   assert.ok(report.loss >= 0);
+ * });
  * assert.ok(Math.abs((await w.data())[0] - 3) < 0.05);
  * adam.dispose();
  * ```
