@@ -15,7 +15,8 @@
  *
  * @module
  */
-import * as tf from "./tf.ts";
+import type * as tf from "./tf.ts";
+import { replaceKernel } from "./_kernels.ts";
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` this kernel uses. */
 interface WasmBackendInternals {
@@ -132,8 +133,6 @@ function viewedBatchMatMul(
   return out;
 }
 
-let installed: boolean | undefined;
-
 /**
  * Replaces the wasm backend's `BatchMatMul` kernel by one that runs batched products through
  * XNNPACK (see the module documentation); other products go to the stock kernel. Call it once the
@@ -152,22 +151,19 @@ let installed: boolean | undefined;
  * ```
  */
 export function installWasmBatchMatMul(): boolean {
-  if (installed !== undefined) return installed;
-  const stock = tf.getKernel("BatchMatMul", "wasm");
-  if (stock === undefined || !hasInternals(tf.findBackend("wasm"))) return installed = false;
-  const kernelFunc: tf.KernelFunc = (args) => {
-    const { inputs: { a, b }, backend, attrs } = args as unknown as {
-      inputs: { a: tf.TensorInfo; b: tf.TensorInfo };
-      backend: WasmBackendInternals;
-      attrs: { transposeA: boolean; transposeB: boolean };
+  return replaceKernel("BatchMatMul", "wasm", (stock, wasm) => {
+    if (!hasInternals(wasm)) return undefined;
+    return (args) => {
+      const { inputs: { a, b }, backend, attrs } = args as unknown as {
+        inputs: { a: tf.TensorInfo; b: tf.TensorInfo };
+        backend: WasmBackendInternals;
+        attrs: { transposeA: boolean; transposeB: boolean };
+      };
+      const plain = !attrs.transposeA && !attrs.transposeB && a.dtype === "float32" &&
+        b.dtype === "float32" && a.shape.at(-1) === b.shape.at(-2);
+      const outer = plain ? batchShape(a.shape, b.shape) : undefined;
+      if (outer === undefined || product(outer) === 1) return stock.kernelFunc(args);
+      return viewedBatchMatMul(backend, a, b, outer);
     };
-    const plain = !attrs.transposeA && !attrs.transposeB && a.dtype === "float32" &&
-      b.dtype === "float32" && a.shape.at(-1) === b.shape.at(-2);
-    const outer = plain ? batchShape(a.shape, b.shape) : undefined;
-    if (outer === undefined || product(outer) === 1) return stock.kernelFunc(args);
-    return viewedBatchMatMul(backend, a, b, outer);
-  };
-  tf.unregisterKernel("BatchMatMul", "wasm");
-  tf.registerKernel({ ...stock, kernelFunc });
-  return installed = true;
+  });
 }

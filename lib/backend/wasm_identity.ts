@@ -10,7 +10,8 @@
  *
  * @module
  */
-import * as tf from "./tf.ts";
+import type * as tf from "./tf.ts";
+import { replaceKernel } from "./_kernels.ts";
 
 /** The part of tfjs-backend-wasm's `BackendWasm` this kernel uses. */
 interface RefCounting {
@@ -19,8 +20,6 @@ interface RefCounting {
 
 const countsReferences = (backend: unknown): backend is RefCounting =>
   typeof (backend as Partial<RefCounting>).incRef === "function";
-
-let installed: boolean | undefined;
 
 /**
  * Replaces the wasm backend's `Identity` kernel by one that shares the input's memory (see the
@@ -41,19 +40,16 @@ let installed: boolean | undefined;
  * ```
  */
 export function installWasmIdentity(): boolean {
-  if (installed !== undefined) return installed;
-  const stock = tf.getKernel("Identity", "wasm");
-  if (stock === undefined || !countsReferences(tf.findBackend("wasm"))) return installed = false;
-  const kernelFunc: tf.KernelFunc = (args) => {
-    const { inputs: { x }, backend } = args as unknown as {
-      inputs: { x: tf.TensorInfo };
-      backend: RefCounting;
+  return replaceKernel("Identity", "wasm", (stock, wasm) => {
+    if (!countsReferences(wasm)) return undefined;
+    return (args) => {
+      const { inputs: { x }, backend } = args as unknown as {
+        inputs: { x: tf.TensorInfo };
+        backend: RefCounting;
+      };
+      if (x.dtype === "string") return stock.kernelFunc(args);
+      backend.incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
     };
-    if (x.dtype === "string") return stock.kernelFunc(args);
-    backend.incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-  };
-  tf.unregisterKernel("Identity", "wasm");
-  tf.registerKernel({ ...stock, kernelFunc });
-  return installed = true;
+  });
 }
