@@ -15,15 +15,9 @@
  */
 import * as tf from "./tf.ts";
 import { hasKernel } from "./_kernels.ts";
+import { transposeLast2 } from "./_axes.ts";
 import { TILED_MATMUL, tiledMatMul } from "./webgpu_matmul.ts";
 import { sumLeadingAxes } from "./leading_sum.ts";
-
-/** Swaps the last two axes of a tensor of rank ≥ 2. */
-function transposeLast2(t: tf.Tensor): tf.Tensor {
-  const perm = [...Array(t.rank).keys()];
-  [perm[t.rank - 2], perm[t.rank - 1]] = [perm[t.rank - 1], perm[t.rank - 2]];
-  return tf.transpose(t, perm);
-}
 
 /** Sums `g` over its leading axes down to `shape`'s rank: the gradient of a broadcast operand. */
 function sumToRank(g: tf.Tensor, rank: number): tf.Tensor {

@@ -2,19 +2,15 @@ import assert from "node:assert/strict";
 import * as tf from "./tf.ts";
 import { useTestBackend, withoutLeaks } from "./testing.ts";
 import { installWasmBatchMatMul } from "./wasm_batch_matmul.ts";
+import { transposeLast2 } from "./_axes.ts";
 
 const info = await useTestBackend();
 const onWasm = info.name === "wasm";
 
 /** `a · b` in float64 from the tensors' values, broadcasting outer dimensions of size 1. */
 async function reference(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false) {
-  const swapLast = (t: tf.Tensor) => {
-    const perm = [...t.shape.keys()];
-    perm.push(...perm.splice(-2).reverse());
-    return tf.transpose(t, perm);
-  };
-  const at = transposeA ? swapLast(a) : a;
-  const bt = transposeB ? swapLast(b) : b;
+  const at = transposeA ? transposeLast2(a) : a;
+  const bt = transposeB ? transposeLast2(b) : b;
   const [m, k] = at.shape.slice(-2), n = bt.shape.at(-1)!;
   const batchA = at.size / (m * k), batchB = bt.size / (k * n), batches = Math.max(batchA, batchB);
   const [av, bv] = [await at.data(), await bt.data()];

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "./tf.ts";
 import { matMul } from "./ops.ts";
+import { transposeLast2 } from "./_axes.ts";
 import { type MatMulTile, planMatMul, TILED_MATMUL, tiledMatMul } from "./webgpu_matmul.ts";
 import { maxRelativeError, useTestBackend, withoutLeaks } from "./testing.ts";
 
@@ -46,13 +47,6 @@ Deno.test({
   },
 });
 
-/** `t` with its last two axes swapped. */
-const swapLast2 = (t: tf.Tensor) => {
-  const perm = [...Array(t.rank).keys()];
-  [perm[t.rank - 2], perm[t.rank - 1]] = [perm[t.rank - 1], perm[t.rank - 2]];
-  return tf.transpose(t, perm);
-};
-
 // [a's batch axes, b's batch axes, M, K, N]: odd sizes, one element, edges of every tile, a
 // broadcast operand, and K long enough to split.
 const SHAPES: [number[], number[], number, number, number][] = [
@@ -78,7 +72,7 @@ Deno.test({
         for (const transposeB of [false, true]) {
           const a = tf.randomNormal([...batchA, ...(transposeA ? [k, m] : [m, k])], 0, 1, "float32", 1);
           const b = tf.randomNormal([...batchB, ...(transposeB ? [n, k] : [k, n])], 0, 1, "float32", 2);
-          const want = tf.matMul(transposeA ? swapLast2(a) : a, transposeB ? swapLast2(b) : b);
+          const want = tf.matMul(transposeA ? transposeLast2(a) : a, transposeB ? transposeLast2(b) : b);
           const scale = Math.sqrt(k);
           await withoutLeaks(async () => {
             for (const plan of [undefined, ...tiles.map((tile) => ({ tile, splits: 3 }))]) {
@@ -137,11 +131,11 @@ Deno.test({
         a,
         b,
       ]);
-      const bt = swapLast2(b);
+      const bt = transposeLast2(b);
       await withoutLeaks(async () => {
         for (const [y, transposeB] of [[b, false], [bt, true]] as const) {
           const got = tf.grads(loss((x, z) => matMul(x, z, transposeB)))([a, y]);
-          const gotB = transposeB ? swapLast2(got[1]) : got[1];
+          const gotB = transposeB ? transposeLast2(got[1]) : got[1];
           // Sums of up to 1,025 products, in another order than tfjs's: float32 rounding of ~1e-4.
           for (const [name, g, w] of [["da", got[0], want[0]], ["db", gotB, want[1]]] as const) {
             const error = await maxRelativeError(g, w);
