@@ -1,6 +1,6 @@
 /**
  * The configuration of a Di[M]O distillation run, with the official MaskGIT settings as defaults
- * (the method brief §4; `configs/DIMO_MaskGit.yaml` and `train_DIMO_MaskGit.py`).
+ * (docs/method.md §14; `configs/DIMO_MaskGit.yaml` and `train_DIMO_MaskGit.py`).
  *
  * @module
  */
@@ -38,7 +38,7 @@ export interface DistillConfig {
   /**
    * How the surrogate loss weighs masked tokens: `"sum"` over them divided by B (official code)
    * or `"mean"` over each sample's masked tokens (paper); see {@linkcode SurrogateNormalization}.
-   * @default {"sum"} (`train_DIMO_MaskGit.py`; the method brief §9.2)
+   * @default {"sum"} (`train_DIMO_MaskGit.py`; docs/method.md §8)
    */
   readonly normalization: SurrogateNormalization;
   /**
@@ -76,7 +76,7 @@ export interface DistillConfig {
   /**
    * Whether dropout is active in the teacher, the student and the aux model while distilling, as
    * in the official MaskGIT code; the student is evaluated without it.
-   * @default {true} (`train_DIMO_MaskGit.py`; the method brief §9.5)
+   * @default {true} (`train_DIMO_MaskGit.py`; docs/method.md §3)
    */
   readonly dropout: boolean;
   /**
@@ -129,7 +129,7 @@ export interface PartialDistillConfig {
 /** Adam as the official code runs it for both networks: eps forced to 1e-6 under bf16, 100 warm-up steps. */
 const OFFICIAL_ADAM = { lr: 1e-5, beta1: 0.9, beta2: 0.999, eps: 1e-6, warmupSteps: 100 } as const;
 
-/** The paper's MaskGIT distillation settings (the method brief §4). */
+/** The paper's MaskGIT distillation settings (docs/method.md §14). */
 export const DEFAULT_DISTILL_CONFIG: DistillConfig = deepFreeze({
   init: { rInit: { kind: "fixed", value: 0.6 }, sigma: 0.1 },
   divergence: { kind: "jeffreys", beta: 0 },

@@ -1,6 +1,6 @@
 /**
  * Di[M]O distillation: training the one-step student (the paper's generator θ) from the teacher φ
- * with the aux model ψ (the method brief §3).
+ * with the aux model ψ (docs/method.md §11).
  *
  * Names in code, the paper's symbols, and the step of one iteration where each appears:
  *

@@ -1,5 +1,5 @@
 /**
- * One Di[M]O iteration (the method brief §3.9): a student step every k-th iteration, an aux step
+ * One Di[M]O iteration (docs/method.md §11): a student step every k-th iteration, an aux step
  * and an EMA update every iteration.
  *
  * @module
@@ -75,14 +75,14 @@ const SKIPPED_STUDENT: StudentReport = {
 /**
  * Runs one Di[M]O iteration and advances `state.iteration`:
  *
- * 1. Student step, on iterations that are a multiple of `updateRatio` (the method brief §3.1–3.6):
+ * 1. Student step, on iterations that are a multiple of `updateRatio` (docs/method.md §4–§8):
  *    `xInit`, labels y and noise n; x_θ ~ softmax(z_θ(x_init, y, n)); x̃_t = x_θ with round(L·γ(u))
  *    positions masked (M); z_φ = the guided teacher at x̃_t (one batched call, the null class as
  *    unconditional branch); z_ψ = aux(x̃_t, y); g = ∂D(p_φ ‖ p_ψ)/∂z_ψ, zeroed outside M; then Adam
  *    (clipped) on the surrogate Σ g·z_θ / B, with z_θ recomputed from the same x_init, y and n.
- * 2. Aux step (§3.7), on a fresh batch sampled by the just-updated student: the aux model's
+ * 2. Aux step (§9), on a fresh batch sampled by the just-updated student: the aux model's
  *    label-smoothed cross-entropy against x_θ' at the positions masked in x̃_t', then Adam.
- * 3. The student's EMA update (§3.8), every iteration.
+ * 3. The student's EMA update (§10), every iteration.
  *
  * Samples whose logits are not finite are dropped from their batch (the official
  * `filter_nan_mask`) and counted in {@linkcode StepReport.nonFinite}. Every tensor the step makes

@@ -1,6 +1,6 @@
 /**
  * The student's surrogate loss: the scalar whose gradient injects the divergence gradient `g` into
- * the student's logits (the method brief §3.6).
+ * the student's logits (docs/method.md §8).
  *
  * | code | paper | meaning |
  * |---|---|---|
@@ -43,8 +43,8 @@ export interface SurrogateOptions {
    * - `"mean"`: Σ_b (1 / (B·|M_b|)) Σ_{i∈M_b} Σ_v g·z_θ, the paper's mean over the L_M masked tokens
    *   of each sample, then over the batch.
    *
-   * With Adam the global scale mostly cancels; the two differ in how samples are weighted (the
-   * method brief §9.2).
+   * With Adam the global scale mostly cancels; the two differ in how samples are weighted
+   * (docs/method.md §8).
    *
    * @default {"sum"}
    */
@@ -100,7 +100,7 @@ function divisors(masked: tf.Tensor, normalization: SurrogateNormalization): tf.
  *
  * Its gradient w.r.t. `zTheta` is the masked, normalised `g`, so backpropagating it through the
  * student's forward pass at `xInit` chains the divergence gradient, taken w.r.t. the aux logits at
- * x̃_t, through ∂z_θ/∂θ at the same positions (the method brief §3.6, §9.1). `g` is a constant:
+ * x̃_t, through ∂z_θ/∂θ at the same positions (docs/method.md §8). `g` is a constant:
  * no gradient flows into it, even when it was computed from trainable weights. The value itself
  * is not the divergence and is not worth logging; only its gradient means anything.
  *

@@ -1,7 +1,7 @@
 /**
  * Token-level divergences D(p_φ ‖ p_ψ) between the teacher's and the aux model's predictions at
  * x̃_t, each with its analytic gradient g = ∂D/∂zPsi with respect to the aux logits: the gradient
- * Di[M]O injects into the student's logits (the method brief §3.5).
+ * Di[M]O injects into the student's logits (docs/method.md §7).
  *
  * | kind | D | g = ∂D/∂zPsi |
  * |---|---|---|

@@ -7,7 +7,7 @@
 import type * as tf from "../backend/tf.ts";
 
 /**
- * The divergence kinds, in the order the method brief lists them.
+ * The divergence kinds, in the order docs/method.md §7 lists them.
  *
  * @example
  * ```ts

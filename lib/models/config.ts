@@ -49,7 +49,7 @@ export interface TransformerConfig {
   readonly mlpRatio: number;
   /**
    * The dropout rate on attention weights and in the MLP, applied only when training. Di[M]O
-   * keeps it on for teacher, student and aux during distillation (the method brief §9.5).
+   * keeps it on for teacher, student and aux during distillation (docs/method.md §3).
    * @default {0.1} (MaskGIT)
    */
   readonly dropout: number;

@@ -19,7 +19,7 @@ import { type ParameterSpec, ParameterStore } from "./_params.ts";
 /**
  * Variance-preserving Gaussian noise on the visual-token embeddings, e' = σ·n + √(1−σ²)·e,
  * added before the position embeddings; the class token is left alone. Di[M]O perturbs the
- * student's input this way (σ = 0.1 for MaskGIT; the method brief §3.1 item 3).
+ * student's input this way (σ = 0.1 for MaskGIT; docs/method.md §4).
  */
 export interface EmbeddingNoise {
   /** σ in [0, 1); 0 leaves the embeddings unchanged. */
@@ -224,7 +224,7 @@ export class Transformer {
   /**
    * Freezes parameters: they keep `trainable = false` and leave
    * {@linkcode Transformer.trainableVariables}. With a tied head, freezing `tok_emb` freezes the
-   * head's weights too (Di[M]O freezes both; the method brief §9.7).
+   * head's weights too (Di[M]O freezes both; docs/method.md §3).
    *
    * @param patterns Parameter names or dotted prefixes (`tok_emb`, `blocks.0.attn`).
    * @throws {RangeError} If a pattern names no parameter.

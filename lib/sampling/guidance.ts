@@ -7,7 +7,7 @@
  *
  * MaskGIT writes the same rule with a weight `w` as `z = (1 + w) · z_c − w · z_u`, so its `w` is
  * our `s − 1`: MaskGIT's `cfg_w = 3` is `s = 4`. Di[M]O's teacher uses `s = 2` (`true_cfg: 2.0`,
- * the method brief §3.4).
+ * docs/method.md §6).
  *
  * @module
  */

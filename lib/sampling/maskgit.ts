@@ -1,5 +1,5 @@
 /**
- * The MaskGIT confidence sampler: the teacher's multi-step baseline (the method brief §6.1).
+ * The MaskGIT confidence sampler: the teacher's multi-step baseline (docs/method.md §13).
  *
  * Start fully masked. At step `i` of `S`, with guided logits at scale `s_i`, draw a token at every
  * position and score each masked position by its confidence

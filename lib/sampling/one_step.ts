@@ -1,5 +1,5 @@
 /**
- * One-step sampling of a distilled generator (the method brief §5).
+ * One-step sampling of a distilled generator (docs/method.md §12).
  *
  * One forward pass of the student on `xInit` and a categorical draw per position — no guidance,
  * no iteration. Build `xInit` as in training (random codes, a fraction `rInit` masked); the

@@ -22,7 +22,7 @@ function checkStepsAndLength(action: string, steps: number, seqLen: number): voi
 
 /**
  * MaskGIT's arccos token plan (`adap_sche` in `Trainer/vit.py` of Maskgit-pytorch, duplicated in
- * Di[M]O's `train_DIMO_MaskGit.py`; the method brief §6.1).
+ * Di[M]O's `train_DIMO_MaskGit.py`; docs/method.md §13).
  *
  * With `r = linspace(1, 0, S)` and `v = arccos(r) / (π/2)`, step `i` reveals `round(v_i / Σv · L)`
  * tokens (half to even, as torch), raised to 1 where that is 0; the last step takes what is left.
