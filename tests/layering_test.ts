@@ -9,7 +9,7 @@
  * | 0 | validate | every area checks its arguments with it, rng included |
  * | 1 | rng, backend | independent of each other; both below everything that draws or computes |
  * | 2 | io | safetensors files hold tfjs tensors (backend) |
- * | 3 | masking, divergence, optim, data, metrics, viz | the parts of the method and its tools, over rng and backend |
+ * | 3 | masking, divergence, optim, data, metrics, viz | the parts of the method and its tools, over rng and backend; viz reads ndarrays (io) |
  * | 4 | models, init, tokenizer | models train a classifier with optim and save weights with io; x_init masks with masking's subset rule; tokenizers save codebooks with io |
  * | 5 | sampling, mdm, eval | samplers and the teacher's training run models; eval scores with metrics on a classifier's features |
  * | 6 | distill | the Di[M]O iteration, over all of the above |

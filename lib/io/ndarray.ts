@@ -163,15 +163,37 @@ export function ndarrayValues(nd: NdArray): ArrayLike<number> {
   return values;
 }
 
-/** Throws unless `nd` looks like an ndarray of numbers whose every index falls inside its data. */
-function checkNdarray(action: string, nd: NdArray): void {
-  const { shape, stride, offset, data } = (nd ?? {}) as Partial<NdArray>;
-  const isNumbers = data !== undefined &&
+/**
+ * Whether `value` is an ndarray: an object with array-like or generic `data`, and `shape`,
+ * `stride` and `offset`. A tensor is not (it has `strides`, no `stride`).
+ *
+ * @param value Anything.
+ * @returns Whether `value` has the fields of an ndarray.
+ *
+ * @example An ndarray, not a plain array
+ * ```ts
+ * import assert from "node:assert";
+ * import ndarray from "ndarray";
+ * import { isNdarray } from "@dimo/dimo";
+ * assert.equal(isNdarray(ndarray([1, 2], [2])), true);
+ * assert.equal(isNdarray([1, 2]), false);
+ * ```
+ */
+export function isNdarray(value: unknown): value is NdArray {
+  if (typeof value !== "object" || value === null) return false;
+  const { shape, stride, offset, data } = value as Partial<NdArray>;
+  const hasData = typeof data === "object" && data !== null &&
     (Array.isArray(data) || (ArrayBuffer.isView(data) && !(data instanceof DataView)) ||
       typeof (data as { get?: unknown }).get === "function");
-  if (!Array.isArray(shape) || !Array.isArray(stride) || typeof offset !== "number" || !isNumbers) {
+  return hasData && Array.isArray(shape) && Array.isArray(stride) && typeof offset === "number";
+}
+
+/** Throws unless `nd` is an ndarray of numbers whose every index falls inside its data. */
+function checkNdarray(action: string, nd: NdArray): void {
+  if (!isNdarray(nd)) {
     throw new TypeError(errorMessage(action, "nd", "an ndarray (data, shape, stride, offset)", typeof nd));
   }
+  const { shape, stride, offset, data } = nd;
   const dtype: string = nd.dtype; // the types allow no bigint data, which JavaScript callers may pass
   if (dtype === "bigint64" || dtype === "biguint64") {
     throw new TypeError(errorMessage(action, "nd.dtype", "a dtype of numbers", nd.dtype));
