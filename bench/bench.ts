@@ -16,15 +16,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import {
-  BACKEND_NAMES,
-  type BackendInfo,
-  checkOneOf,
-  chooseThreads,
-  probeWebGpu,
-  tf,
-  useBackend,
-} from "@dimo/dimo";
+import { BACKEND_NAMES, type BackendInfo, chooseThreads, probeWebGpu, tf, useBackend } from "@dimo/dimo";
+import { checkOneOf } from "@dimo/dimo/validate";
 import { benchMatMul, type MatMulResult, type MatMulShape } from "./matmul.ts";
 import {
   benchTrainStep,

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { matMul, tf } from "@dimo/dimo";
+import { tf } from "@dimo/dimo";
+import { matMul } from "@dimo/dimo/backend";
 
 /** A product `[batch, m, k] · [batch, k, n]` (batch 1: plain 2-D matrices). */
 export interface MatMulShape {

@@ -5,7 +5,8 @@
  * inside the tfjs-core package. Deno 2.9 also reports tfjs types in public signatures
  * (`Tensor2D`, `Scalar`, …) as "private types", because types from npm packages are never roots of
  * the documentation graph (denoland/deno#27364); those are dropped for tfjs-core's public tensor
- * types. Every other diagnostic, including any about dimo's own code, fails the check.
+ * types. The same holds for the scijs `ndarray` types behind dimo's `NdArray` alias (from
+ * `@types/ndarray`). Every other diagnostic, including any about dimo's own code, fails the check.
  *
  * @module
  */
@@ -24,6 +25,9 @@ const TFJS_PUBLIC_TYPES = new Set([
   "TensorContainer",
 ]);
 
+/** The `@types/ndarray` declarations that dimo's `NdArray` alias refers to. */
+const NDARRAY_TYPES = new Set(["ndarray", "ndarray.Data", "ndarray.NdArray", "ndarray.GenericArray"]);
+
 const { stdout, stderr } = await new Deno.Command("deno", {
   args: ["doc", "--lint", ...(Deno.args.length ? Deno.args : ["mod.ts"])],
   env: { NO_COLOR: "1" },
@@ -32,13 +36,13 @@ const text = new TextDecoder().decode(stderr) + new TextDecoder().decode(stdout)
 const diagnostics = text.split(/\n(?=error\[)/).filter((d) => d.startsWith("error["));
 const kept = diagnostics.filter((d) => {
   if (/-->[^\n]*node_modules\/[^\n]*@tensorflow[+/]tfjs-core/.test(d)) return false;
-  const match = d.match(/^error\[private-type-ref\]: public type '.*' references private type '(\w+)'/);
-  return !(match && TFJS_PUBLIC_TYPES.has(match[1]));
+  const match = d.match(/^error\[private-type-ref\]: public type '.*' references private type '([\w.]+)'/);
+  return !(match && (TFJS_PUBLIC_TYPES.has(match[1]) || NDARRAY_TYPES.has(match[1])));
 });
 for (const d of kept) console.error(d.trimEnd() + "\n");
 console.log(
   `deno doc --lint: ${kept.length} error(s); ${
     diagnostics.length - kept.length
-  } diagnostic(s) about tfjs-core ignored`,
+  } diagnostic(s) about tfjs-core and ndarray ignored`,
 );
 if (kept.length > 0) Deno.exit(1);

@@ -1,16 +1,9 @@
 /**
- * Kernel registry helpers: whether the active backend has a kernel (the test each op with a
- * WebGPU kernel of dimo's makes before choosing it over its tfjs-op reference), and replacing a
- * backend's stock kernel by dimo's once.
+ * Replacing a backend's stock kernel by dimo's, once a process.
  *
  * @module
  */
 import * as tf from "./tf.ts";
-
-/** Whether `kernelName` is registered for the active backend. */
-export function hasKernel(kernelName: string): boolean {
-  return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
-}
 
 /** The outcome of each replacement asked for, by `backend/kernel`. */
 const replaced = new Map<string, boolean>();

@@ -23,7 +23,8 @@ const ASYNC_READ_ONLY = new Set(["webgpu"]);
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { tf, useBackend, valueRange } from "@dimo/dimo";
+ * import { tf, useBackend } from "@dimo/dimo";
+ * import { valueRange } from "@dimo/dimo/backend";
  * await useBackend("cpu");
  * assert.deepEqual(valueRange(tf.tensor1d([3, -1, 2])), [-1, 3]);
  * ```
@@ -48,7 +49,8 @@ export function valueRange(t: tf.Tensor): [number, number] | undefined {
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { checkIds, tf, useBackend } from "@dimo/dimo";
+ * import { tf, useBackend } from "@dimo/dimo";
+ * import { checkIds } from "@dimo/dimo/backend";
  * await useBackend("cpu");
  * checkIds("embed", "tokens", tf.tensor1d([0, 4], "int32"), 5);
  * assert.throws(() => checkIds("embed", "tokens", tf.tensor1d([0, 5], "int32"), 5), RangeError);

@@ -9,7 +9,7 @@
  * @module
  */
 import * as tf from "./tf.ts";
-import { hasKernel } from "./_kernels.ts";
+import { hasKernel } from "./has_kernel.ts";
 import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
 import { webgpu_util } from "@tensorflow/tfjs-backend-webgpu";
 
@@ -96,7 +96,8 @@ class FusedProgram implements WebGPUProgram {
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { fusedElementwise, tf, useBackend } from "@dimo/dimo";
+ * import { tf, useBackend } from "@dimo/dimo";
+ * import { fusedElementwise } from "@dimo/dimo/backend";
  * await useBackend("cpu");
  * const axpy = fusedElementwise({
  *   name: "ExampleAxpy",

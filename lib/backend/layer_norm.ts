@@ -11,7 +11,7 @@
  * @module
  */
 import * as tf from "./tf.ts";
-import { hasKernel } from "./_kernels.ts";
+import { hasKernel } from "./has_kernel.ts";
 import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
 import { fusedElementwise } from "./fused.ts";
 import { sumLeadingAxes } from "./leading_sum.ts";

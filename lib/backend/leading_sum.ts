@@ -11,7 +11,7 @@
  * @module
  */
 import * as tf from "./tf.ts";
-import { hasKernel } from "./_kernels.ts";
+import { hasKernel } from "./has_kernel.ts";
 import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
 import { webgpu_util } from "@tensorflow/tfjs-backend-webgpu";
 
@@ -78,7 +78,8 @@ tf.registerKernel({
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { sumLeadingAxes, tf, useBackend } from "@dimo/dimo";
+ * import { tf, useBackend } from "@dimo/dimo";
+ * import { sumLeadingAxes } from "@dimo/dimo/backend";
  * await useBackend("cpu");
  * const sums = sumLeadingAxes(tf.tensor2d([[1, 2], [3, 4], [5, 6]]), 1);
  * assert.deepEqual([...await sums.data()], [9, 12]);

@@ -1,12 +1,21 @@
 /**
- * Compute backends and the tensor ops that work around their quirks.
+ * `@dimo/dimo/backend`: compute backends, the tensor ops that work around their quirks, and
+ * dimo's own kernels (the tiled WebGPU `matMul`, fused elementwise ops, sums of squares, leading-axis
+ * sums, the wasm `BatchMatMul` and `Identity` replacements).
  *
- * @example Pick the backend a user asked for
+ * The models, samplers and the distillation step call these already; a user of the method needs
+ * only {@linkcode useBackend} and `tf`, which `@dimo/dimo` re-exports. Import this entry point to
+ * time, test or reuse a kernel.
+ *
+ * @example Pick a backend, then multiply with the wasm-safe `matMul`
  * ```ts
  * import assert from "node:assert";
- * import { useBackend } from "@dimo/dimo";
+ * import { matMul, tf, useBackend } from "@dimo/dimo/backend";
  * const info = await useBackend("cpu");
  * assert.equal(info.name, "cpu");
+ * const product = matMul(tf.ones([2, 3]), tf.ones([3, 4]));
+ * assert.deepEqual(product.shape, [2, 4]);
+ * product.dispose();
  * ```
  *
  * @module
@@ -21,4 +30,7 @@ export * from "./leading_sum.ts";
 export * from "./webgpu_layouts.ts";
 export * from "./webgpu_matmul.ts";
 export * from "./check.ts";
+export * from "./has_kernel.ts";
+export { installWasmBatchMatMul } from "./wasm_batch_matmul.ts";
+export { installWasmIdentity } from "./wasm_identity.ts";
 export * as tf from "./tf.ts";

@@ -14,7 +14,7 @@
  * @module
  */
 import * as tf from "./tf.ts";
-import { hasKernel } from "./_kernels.ts";
+import { hasKernel } from "./has_kernel.ts";
 import { transposeLast2 } from "./_axes.ts";
 import { TILED_MATMUL, tiledMatMul } from "./webgpu_matmul.ts";
 import { sumLeadingAxes } from "./leading_sum.ts";
@@ -86,7 +86,8 @@ const tiledProduct = tiledWithGrad(false), tiledProductTransposed = tiledWithGra
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { matMul, tf, useBackend } from "@dimo/dimo";
+ * import { tf, useBackend } from "@dimo/dimo";
+ * import { matMul } from "@dimo/dimo/backend";
  * await useBackend("cpu");
  * const y = matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]]));
  * assert.deepEqual(await y.data(), new Float32Array([11]));
@@ -112,7 +113,8 @@ export function matMul(a: tf.Tensor, b: tf.Tensor, transposeB = false, bias?: tf
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { oneHot, tf, useBackend } from "@dimo/dimo";
+ * import { tf, useBackend } from "@dimo/dimo";
+ * import { oneHot } from "@dimo/dimo/backend";
  * await useBackend("cpu");
  * const y = oneHot(tf.tensor1d([2], "int32"), 3);
  * assert.deepEqual(Array.from(await y.data()), [0, 0, 1]);
@@ -135,7 +137,8 @@ export function oneHot(indices: tf.Tensor, depth: number): tf.Tensor {
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { embed, tf, useBackend } from "@dimo/dimo";
+ * import { tf, useBackend } from "@dimo/dimo";
+ * import { embed } from "@dimo/dimo/backend";
  * await useBackend("cpu");
  * const rows = embed(tf.tensor2d([[0, 1], [2, 3]]), tf.tensor1d([1], "int32"));
  * assert.deepEqual(await rows.data(), new Float32Array([2, 3]));

@@ -19,7 +19,7 @@
  * @module
  */
 import * as tf from "./tf.ts";
-import { hasKernel } from "./_kernels.ts";
+import { hasKernel } from "./has_kernel.ts";
 import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
 import { webgpu_util } from "@tensorflow/tfjs-backend-webgpu";
 import { checkInRange, checkInteger } from "../validate/mod.ts";
@@ -158,7 +158,8 @@ function draw(generator: Generator, action: string, attrs: RandomAttrs): tf.Tens
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { dropoutMask, useBackend } from "@dimo/dimo";
+ * import { useBackend } from "@dimo/dimo";
+ * import { dropoutMask } from "@dimo/dimo/backend";
  * await useBackend("cpu");
  * const mask = dropoutMask([1000], 0.5, [1, 2]);
  * const values = [...mask.dataSync()];
@@ -190,7 +191,8 @@ export function dropoutMask(shape: readonly number[], rate: number, key: RandomK
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { dropout, tf, useBackend } from "@dimo/dimo";
+ * import { tf, useBackend } from "@dimo/dimo";
+ * import { dropout } from "@dimo/dimo/backend";
  * await useBackend("cpu");
  * const y = dropout(tf.ones([4, 250]), 0.1, [7, 0]);
  * const kept = y.greater(0).sum().dataSync()[0];
@@ -214,7 +216,8 @@ export function dropout<T extends tf.Tensor>(x: T, rate: number, key: RandomKey)
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { standardNormal, useBackend } from "@dimo/dimo";
+ * import { useBackend } from "@dimo/dimo";
+ * import { standardNormal } from "@dimo/dimo/backend";
  * await useBackend("cpu");
  * const z = Array.from(standardNormal([10000], [3, 4]).dataSync());
  * const mean = z.reduce((a, b) => a + b, 0) / z.length;

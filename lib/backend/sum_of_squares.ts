@@ -10,7 +10,7 @@
  * @module
  */
 import * as tf from "./tf.ts";
-import { hasKernel } from "./_kernels.ts";
+import { hasKernel } from "./has_kernel.ts";
 import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
 
 const KERNEL = "DimoSumOfSquares";
@@ -90,7 +90,8 @@ const sumOfSquaresKernel = (xs: readonly tf.Tensor[]) =>
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { sumOfSquares, tf, useBackend } from "@dimo/dimo";
+ * import { tf, useBackend } from "@dimo/dimo";
+ * import { sumOfSquares } from "@dimo/dimo/backend";
  * await useBackend("cpu");
  * assert.deepEqual([...await sumOfSquares(tf.tensor2d([[1, 2], [3, 4]])).data()], [30]);
  * ```
@@ -112,7 +113,8 @@ export function sumOfSquares(x: tf.Tensor): tf.Tensor1D {
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { squaredNorm, tf, useBackend } from "@dimo/dimo";
+ * import { tf, useBackend } from "@dimo/dimo";
+ * import { squaredNorm } from "@dimo/dimo/backend";
  * await useBackend("cpu");
  * assert.equal((await squaredNorm([tf.tensor1d([3]), tf.tensor2d([[4]])]).data())[0], 25);
  * ```

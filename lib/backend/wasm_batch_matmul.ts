@@ -141,7 +141,7 @@ function viewedBatchMatMul(
  * @returns Whether the kernel is in place (`false`: tfjs-backend-wasm lacks an internal it needs,
  *   and the stock kernel stays).
  *
- * @example
+ * @example Batched products on wasm keep their shape
  * ```ts
  * import assert from "node:assert";
  * import { tf, useBackend } from "@dimo/dimo";

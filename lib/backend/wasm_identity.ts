@@ -28,7 +28,7 @@ const countsReferences = (backend: unknown): backend is RefCounting =>
  * @returns Whether the kernel is in place (`false`: the backend lacks reference counting, and the
  *   stock kernel stays).
  *
- * @example
+ * @example A clone outlives its source
  * ```ts
  * import assert from "node:assert";
  * import { tf, useBackend } from "@dimo/dimo";

@@ -20,7 +20,7 @@ let installed = false;
  *
  * @example
  * ```ts
- * import { cacheBindGroupLayouts } from "@dimo/dimo";
+ * import { cacheBindGroupLayouts } from "@dimo/dimo/backend";
  * cacheBindGroupLayouts();
  * ```
  */

@@ -16,7 +16,7 @@
  * @module
  */
 import * as tf from "./tf.ts";
-import { hasKernel } from "./_kernels.ts";
+import { hasKernel } from "./has_kernel.ts";
 import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
 import { sumLeadingAxes } from "./leading_sum.ts";
 
@@ -257,7 +257,7 @@ const MIN_SLICE = 256;
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { planMatMul } from "@dimo/dimo";
+ * import { planMatMul } from "@dimo/dimo/backend";
  * const plan = planMatMul(1, 256, 768, 16640);
  * assert.equal(plan.tile.rows * plan.tile.threads[1], 128);
  * assert.ok(plan.splits > 1);
@@ -292,7 +292,8 @@ export function planMatMul(batches: number, m: number, n: number, k: number): Ma
  *
  * @example
  * ```ts ignore
- * import { tf, tiledMatMul, useBackend } from "@dimo/dimo";
+ * import { tf, useBackend } from "@dimo/dimo";
+ * import { tiledMatMul } from "@dimo/dimo/backend";
  * await useBackend("webgpu");
  * const y = tiledMatMul(tf.ones([65, 64]), tf.ones([65, 64]), false, true); // [65, 65]
  * ```

@@ -13,7 +13,7 @@ import * as tf from "../backend/tf.ts";
 import type { Rng } from "../rng/mod.ts";
 import { standardNormal } from "../backend/random.ts";
 import { checkInRange, checkInteger, errorMessage } from "../validate/mod.ts";
-import { markRandomSubset } from "../masking/_subset.ts";
+import { markRandomSubset } from "../masking/mod.ts";
 
 /** The mask fraction of `x_init`: fixed, or drawn per sample from U(low, high). */
 export type RInit =

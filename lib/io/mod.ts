@@ -1,6 +1,6 @@
 /**
  * Files: the safetensors format (typed arrays and tfjs tensors) and atomic writes, so a
- * checkpoint on disk is always whole.
+ * checkpoint on disk is always whole; and tensors to and from scijs ndarrays.
  *
  * @example Save tensors to bytes and read them back
  * ```ts
@@ -26,3 +26,4 @@ export * from "./safetensors_file.ts";
 export * from "./atomic.ts";
 export * from "./json.ts";
 export * from "./configured.ts";
+export * from "./ndarray.ts";

@@ -11,7 +11,7 @@
 import * as tf from "../backend/tf.ts";
 import type { Rng } from "../rng/mod.ts";
 import { checkDtype, checkInRange, checkInteger, checkShape } from "../validate/mod.ts";
-import { markRandomSubset } from "./_subset.ts";
+import { markRandomSubset } from "./subset.ts";
 
 /** A masked sequence batch. */
 export interface MaskedTokens {

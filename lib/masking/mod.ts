@@ -16,3 +16,4 @@
  */
 export * from "./schedules.ts";
 export * from "./forward.ts";
+export * from "./subset.ts";

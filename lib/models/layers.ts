@@ -5,7 +5,7 @@
  * @module
  */
 import * as tf from "../backend/tf.ts";
-import { hasKernel } from "../backend/_kernels.ts";
+import { hasKernel } from "../backend/has_kernel.ts";
 import { matMul } from "../backend/ops.ts";
 import { fusedElementwise } from "../backend/fused.ts";
 

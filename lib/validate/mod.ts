@@ -1,5 +1,5 @@
 /**
- * Argument checks shared by every area of dimo, in one message style:
+ * `@dimo/dimo/validate`: argument checks shared by every area of dimo, in one message style:
  * `Cannot <action> as '<field>' must be <rule>: current value is <value>`.
  *
  * They run at the boundary of a public function, before any tensor work, so a bad
@@ -8,7 +8,7 @@
  * @example Reject a ratio outside [0, 1]
  * ```ts
  * import assert from "node:assert";
- * import { checkInRange } from "@dimo/dimo";
+ * import { checkInRange } from "@dimo/dimo/validate";
  * assert.throws(() => checkInRange("sample x_init", "rInit", 1.5, 0, 1), RangeError);
  * ```
  *
@@ -40,7 +40,7 @@ function show(value: unknown): string {
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { errorMessage } from "@dimo/dimo";
+ * import { errorMessage } from "@dimo/dimo/validate";
  * assert.equal(
  *   errorMessage("sample", "steps", "a positive integer", 0),
  *   "Cannot sample as 'steps' must be a positive integer: current value is 0",
@@ -71,7 +71,7 @@ export function errorMessage(
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { checkInRange } from "@dimo/dimo";
+ * import { checkInRange } from "@dimo/dimo/validate";
  * checkInRange("add noise", "sigma", 0.1, 0, 1, true);
  * assert.throws(() => checkInRange("add noise", "sigma", 1, 0, 1, true), RangeError);
  * ```
@@ -106,7 +106,7 @@ export function checkInRange(
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { checkInteger } from "@dimo/dimo";
+ * import { checkInteger } from "@dimo/dimo/validate";
  * checkInteger("sample", "steps", 8, 1);
  * assert.throws(() => checkInteger("sample", "steps", 0.5, 1), RangeError);
  * ```
@@ -139,7 +139,7 @@ export function checkInteger(
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { checkOneOf } from "@dimo/dimo";
+ * import { checkOneOf } from "@dimo/dimo/validate";
  * assert.throws(() => checkOneOf("pick", "name", "nope", ["a", "b"] as const), /one of "a", "b"/);
  * ```
  */
@@ -168,7 +168,7 @@ export function checkOneOf<T extends string>(
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { checkShape } from "@dimo/dimo";
+ * import { checkShape } from "@dimo/dimo/validate";
  * checkShape("mask", "tokens", [2, 4], [-1, 4]);
  * assert.throws(() => checkShape("mask", "tokens", [2, 5], [-1, 4]), TypeError);
  * ```
@@ -199,7 +199,7 @@ export function checkShape(
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { checkDtype } from "@dimo/dimo";
+ * import { checkDtype } from "@dimo/dimo/validate";
  * assert.throws(() => checkDtype("mask", "tokens", "float32", "int32"), TypeError);
  * ```
  */

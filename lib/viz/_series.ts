@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { isNdarray, ndarrayValues } from "../io/ndarray.ts";
 import { checkOneOf, errorMessage } from "../validate/mod.ts";
 import type { Chart, ChartSeries } from "./chart.ts";
 
@@ -33,14 +34,20 @@ export function seriesColor(index: number): string {
  */
 export function keptPoints(series: ChartSeries, logY: boolean): { x: number[]; y: number[] } {
   const x: number[] = [], y: number[] = [];
-  for (let i = 0; i < series.x.length; i++) {
-    const xi = series.x[i], yi = series.y[i];
+  const xs = axisValues(series.x), ys = axisValues(series.y);
+  for (let i = 0; i < xs.length; i++) {
+    const xi = xs[i], yi = ys[i];
     if (Number.isFinite(xi) && Number.isFinite(yi) && (!logY || yi > 0)) {
       x.push(xi);
       y.push(yi);
     }
   }
   return { x, y };
+}
+
+/** The coordinates of one axis of a series, in order: the array itself, or a 1-D ndarray's elements. */
+function axisValues(values: ChartSeries["x"]): ArrayLike<number> {
+  return isNdarray(values) ? ndarrayValues(values) : values;
 }
 
 /** Throws a TypeError or RangeError, naming the field, unless `chart` is a well-formed {@linkcode Chart}. */
@@ -58,14 +65,18 @@ export function checkChart(action: string, chart: Chart): void {
     if (typeof s.name !== "string") {
       throw new TypeError(errorMessage(action, `${field}.name`, "a string", s.name));
     }
-    for (const axis of ["x", "y"] as const) {
-      if (!Array.isArray(s[axis]) || !s[axis].every((v) => typeof v === "number")) {
-        throw new TypeError(errorMessage(action, `${field}.${axis}`, "an array of numbers", typeof s[axis]));
+    const lengths = (["x", "y"] as const).map((axis) => {
+      const values = s[axis];
+      if (isNdarray(values) && values.shape.length === 1) return values.shape[0];
+      if (!Array.isArray(values) || !values.every((v) => typeof v === "number")) {
+        const rule = "an array of numbers or a 1-D ndarray";
+        throw new TypeError(errorMessage(action, `${field}.${axis}`, rule, typeof values));
       }
-    }
-    if (s.y.length !== s.x.length) {
+      return values.length;
+    });
+    if (lengths[1] !== lengths[0]) {
       throw new TypeError(
-        errorMessage(action, `${field}.y`, `as long as ${field}.x (${s.x.length})`, s.y.length),
+        errorMessage(action, `${field}.y`, `as long as ${field}.x (${lengths[0]})`, lengths[1]),
       );
     }
     if (s.mode !== undefined) {

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { NdArray } from "../io/ndarray.ts";
 import { checkChart, keptPoints, seriesColor } from "./_series.ts";
 
 /** How a series is drawn: a line through its points, a marker at each point, or both. */
@@ -12,10 +13,10 @@ export type SeriesMode = "lines" | "markers" | "lines+markers";
 export interface ChartSeries {
   /** The legend entry. */
   readonly name: string;
-  /** x coordinates. */
-  readonly x: readonly number[];
-  /** y coordinates, as many as `x`. Points with a non-finite x or y are not drawn. */
-  readonly y: readonly number[];
+  /** x coordinates: an array, or a 1-D ndarray. */
+  readonly x: readonly number[] | NdArray;
+  /** y coordinates, as many as `x`: an array, or a 1-D ndarray. Points with a non-finite x or y are not drawn. */
+  readonly y: readonly number[] | NdArray;
   /**
    * How the series is drawn.
    *

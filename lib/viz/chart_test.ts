@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import ndarray from "ndarray";
 import { type Chart, plotlyFigure } from "./mod.ts";
 
 const chart: Chart = {
@@ -41,4 +42,21 @@ Deno.test("plotlyFigure() rejects series whose x and y differ in length, and unk
   assert.throws(() => plotlyFigure(dashed), RangeError);
   const untitled = { ...chart, title: 3 as unknown as string };
   assert.throws(() => plotlyFigure(untitled), TypeError);
+});
+
+Deno.test("plotlyFigure() takes 1-D ndarrays as series coordinates, views included", () => {
+  const values = new Float64Array([9, 2, 9, NaN, 9, 1, 9, -Infinity, 9, 0.5]);
+  const y = ndarray(values, [5], [2], 1); // every other element, from the second
+  const { data } = plotlyFigure({ ...chart, series: [{ name: "aux", x: ndarray([0, 1, 2, 3, 4], [5]), y }] });
+  assert.deepEqual(data.map((t) => [t.x, t.y]), [[[0, 2, 4], [2, 1, 0.5]]]);
+});
+
+Deno.test("plotlyFigure() rejects a 2-D ndarray series and an ndarray as long as nothing else", () => {
+  const square = { ...chart, series: [{ name: "a", x: ndarray([0, 1, 2, 3], [2, 2]), y: [1, 2] }] };
+  assert.throws(() => plotlyFigure(square), /'series\[0\]\.x' must be an array of numbers or a 1-D ndarray/);
+  const uneven = { ...chart, series: [{ name: "a", x: [0, 1], y: ndarray([1, 2, 3], [3]) }] };
+  assert.throws(
+    () => plotlyFigure(uneven),
+    /'series\[0\]\.y' must be as long as series\[0\]\.x \(2\): current value is 3/,
+  );
 });

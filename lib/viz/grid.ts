@@ -4,7 +4,8 @@
  * @module
  */
 import type * as tf from "../backend/tf.ts";
-import { checkDtype, checkInRange, checkInteger, errorMessage } from "../validate/mod.ts";
+import { isNdarray, type NdArray, ndarrayValues } from "../io/ndarray.ts";
+import { checkDtype, checkInRange, checkInteger, checkOneOf, errorMessage } from "../validate/mod.ts";
 
 /** 8-bit pixels, row-major with interleaved channels: what {@linkcode encodePng} encodes. */
 export interface RasterImage {
@@ -58,13 +59,14 @@ const ACTION = "draw an image grid";
  * so it is reported rather than clamped.
  *
  * @param images Pixel values in [0, 1], float32 `[N, H, W]` or `[N, H, W, 1]` (grey) or
- * `[N, H, W, 3]` (RGB).
+ * `[N, H, W, 3]` (RGB): a tensor, or an ndarray (float32, float64 or a plain array) of those
+ * shapes, read in row-major order whatever its strides.
  * @param options Columns, padding, scale and background.
  * @returns The grid as 8-bit pixels with 1 channel (grey) or 3 (RGB), of width
  * `columns · W · scale + (columns + 1) · padding` and height
  * `rows · H · scale + (rows + 1) · padding`, where `rows = ⌈N / columns⌉`.
- * @throws {TypeError} If `images` is not float32 `[N, H, W]`, `[N, H, W, 1]` or `[N, H, W, 3]`
- * with N ≥ 1.
+ * @throws {TypeError} If `images` is not float32 (float64 or plain too for an ndarray)
+ * `[N, H, W]`, `[N, H, W, 1]` or `[N, H, W, 3]` with N ≥ 1.
  * @throws {RangeError} If an option is out of range, or a value is NaN or outside [0, 1]
  * (the message names the first such pixel).
  *
@@ -79,14 +81,24 @@ const ACTION = "draw an image grid";
  * assert.deepEqual([grid.width, grid.height, grid.channels], [5, 3, 1]);
  * assert.deepEqual(Array.from(grid.data.subarray(5, 10)), [128, 0, 128, 255, 128]);
  * ```
+ *
+ * @example An ndarray batch: the same grid
+ * ```ts
+ * import assert from "node:assert";
+ * import ndarray from "ndarray";
+ * import { imageGrid } from "@dimo/dimo";
+ * const images = ndarray(new Float64Array([0, 1]), [2, 1, 1]);
+ * const grid = await imageGrid(images, { columns: 2, padding: 1, background: 0.5 });
+ * assert.deepEqual(Array.from(grid.data.subarray(5, 10)), [128, 0, 128, 255, 128]);
+ * ```
  */
 export async function imageGrid(
-  images: tf.Tensor3D | tf.Tensor4D,
+  images: tf.Tensor3D | tf.Tensor4D | NdArray,
   options: ImageGridOptions = {},
 ): Promise<RasterImage> {
   const [n, h, w, c = 1] = images.shape;
-  const isImageBatch = (images.rank === 3 || (images.rank === 4 && (c === 1 || c === 3))) && n >= 1 &&
-    h >= 1 && w >= 1;
+  const rank = images.shape.length;
+  const isImageBatch = (rank === 3 || (rank === 4 && (c === 1 || c === 3))) && n >= 1 && h >= 1 && w >= 1;
   if (!isImageBatch) {
     throw new TypeError(
       errorMessage(
@@ -97,14 +109,15 @@ export async function imageGrid(
       ),
     );
   }
-  checkDtype(ACTION, "images", images.dtype, "float32");
+  if (isNdarray(images)) checkOneOf(ACTION, "images.dtype", images.dtype, ["float32", "float64", "array"]);
+  else checkDtype(ACTION, "images", images.dtype, "float32");
   const { columns = Math.ceil(Math.sqrt(n)), padding = 2, scale = 1, background = 1 } = options;
   checkInteger(ACTION, "columns", columns, 1);
   checkInteger(ACTION, "padding", padding, 0);
   checkInteger(ACTION, "scale", scale, 1);
   checkInRange(ACTION, "background", background, 0, 1);
 
-  const values = await images.data();
+  const values = isNdarray(images) ? ndarrayValues(images) : await images.data();
   checkPixels(values, images.shape);
   const rows = Math.ceil(n / columns);
   const cellW = w * scale, cellH = h * scale;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "../backend/tf.ts";
 import { useTestBackend, withoutLeaks } from "../backend/testing.ts";
+import ndarray from "ndarray";
 import { imageGrid } from "./mod.ts";
 
 await useTestBackend();
@@ -107,4 +108,34 @@ Deno.test("imageGrid() rejects bad shapes, dtypes and options before reading pix
     await assert.rejects(imageGrid(ok, { background: 2 }), RangeError);
     tf.dispose([twoChannels, ints, empty, ok]);
   });
+});
+
+Deno.test("imageGrid() draws an ndarray batch, read row-major whatever its strides, as it draws the tensor", async () => {
+  await withoutLeaks(async () => {
+    const [n, h, w] = [3, 2, 3];
+    const pixels = Float32Array.from({ length: n * h * w }, (_, i) => i / 32);
+    const images = tf.tensor3d(pixels, [n, h, w]);
+    const want = await imageGrid(images, { columns: 2, padding: 1 });
+    images.dispose();
+    assert.deepEqual(await imageGrid(ndarray(pixels, [n, h, w]), { columns: 2, padding: 1 }), want);
+    // The same batch stored width-first ([N, W, H]), seen through a transposed view.
+    const widthFirst = new Float64Array(n * h * w);
+    for (let i = 0; i < n; i++) {
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) widthFirst[(i * w + x) * h + y] = pixels[(i * h + y) * w + x];
+      }
+    }
+    const view = ndarray(widthFirst, [n, w, h]).transpose(0, 2, 1);
+    assert.deepEqual(await imageGrid(view, { columns: 2, padding: 1 }), want);
+  });
+});
+
+Deno.test("imageGrid() rejects an ndarray of integers or of the wrong rank", async () => {
+  await assert.rejects(
+    imageGrid(ndarray(new Uint8Array(4), [1, 2, 2])),
+    new RangeError(
+      `Cannot draw an image grid as 'images.dtype' must be one of "float32", "float64", "array": current value is "uint8"`,
+    ),
+  );
+  await assert.rejects(imageGrid(ndarray(new Float32Array(4), [2, 2])), /must be of shape \[N, H, W\]/);
 });

@@ -5,6 +5,7 @@
  * @module
  */
 import type * as tf from "../backend/tf.ts";
+import { isNdarray, type NdArray } from "../io/ndarray.ts";
 import { errorMessage } from "../validate/mod.ts";
 import { chartBundle } from "./_embed.ts";
 import { checkPngSignature } from "./_fast_png.ts";
@@ -33,10 +34,11 @@ function jupyter(action: string): typeof Deno.jupyter {
 /**
  * Shows a PNG in the notebook, with `Deno.jupyter.image`.
  *
- * @param png The bytes of a PNG file, for example from {@linkcode encodePng}.
+ * @param image The bytes of a PNG file, for example from {@linkcode encodePng}; or a uint8
+ * ndarray of pixels `[H, W]` or `[H, W, C]`, encoded by {@linkcode encodePng}.
  * @returns When the output has been sent.
  * @throws {Error} Outside a Jupyter notebook on the Deno kernel.
- * @throws {TypeError} If the bytes are not a PNG.
+ * @throws {TypeError} If the bytes are not a PNG, or the ndarray not uint8 `[H, W]` or `[H, W, C]`.
  *
  * @example Outside a notebook it throws
  * ```ts
@@ -46,8 +48,9 @@ function jupyter(action: string): typeof Deno.jupyter {
  * await assert.rejects(showImage(png), /Deno\.jupyter/);
  * ```
  */
-export async function showImage(png: Uint8Array): Promise<void> {
+export async function showImage(image: Uint8Array | NdArray): Promise<void> {
   const notebook = jupyter("show an image");
+  const png = isNdarray(image) ? encodePng(image) : image;
   checkPngSignature("show an image", png);
   await notebook.display(notebook.image(png));
 }
@@ -57,7 +60,7 @@ export async function showImage(png: Uint8Array): Promise<void> {
  * {@linkcode showImage}.
  *
  * @param images Pixel values in [0, 1], float32 `[N, H, W]`, `[N, H, W, 1]` (grey) or `[N, H, W, 3]`
- * (RGB); not disposed.
+ * (RGB), a tensor (not disposed) or an ndarray (see {@linkcode imageGrid}).
  * @param options Columns, padding, scale and background of the grid.
  * @returns When the output has been sent.
  * @throws {Error} Outside a Jupyter notebook on the Deno kernel.
@@ -75,7 +78,7 @@ export async function showImage(png: Uint8Array): Promise<void> {
  * ```
  */
 export async function showImageGrid(
-  images: tf.Tensor3D | tf.Tensor4D,
+  images: tf.Tensor3D | tf.Tensor4D | NdArray,
   options: ImageGridOptions = {},
 ): Promise<void> {
   jupyter("show an image grid"); // fail before drawing the grid

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "../backend/tf.ts";
 import { useTestBackend, withoutLeaks } from "../backend/testing.ts";
+import ndarray from "ndarray";
 import { decodePng } from "./_fast_png.ts";
 import { encodePng, imageGrid, pngDataUri, type RasterImage } from "./mod.ts";
 
@@ -58,4 +59,37 @@ Deno.test("pngDataUri() rejects bytes that are not a PNG", () => {
     () => pngDataUri(new Uint8Array([0xff, 0xd8, 0xff])),
     /PNG signature: current value is \[255,216,255\]/,
   );
+});
+
+Deno.test("encodePng() encodes a uint8 ndarray [H, W, C] or [H, W], whatever its strides", () => {
+  const image: RasterImage = {
+    width: 3,
+    height: 2,
+    channels: 3,
+    data: Uint8Array.from({ length: 18 }, (_, i) => i * 9),
+  };
+  const want = encodePng(image);
+  assert.deepEqual(encodePng(ndarray(image.data, [2, 3, 3])), want);
+  // get-pixels' layout, [W, H, C] with x fastest in memory: transposed to rows first.
+  const widthFirst = ndarray(image.data, [3, 2, 3], [3, 9, 1]);
+  assert.deepEqual(encodePng(widthFirst.transpose(1, 0, 2)), want);
+  const grey = ndarray(new Uint8ClampedArray([0, 128, 255, 64]), [2, 2]);
+  assert.deepEqual(
+    encodePng(grey),
+    encodePng({ width: 2, height: 2, channels: 1, data: new Uint8Array([0, 128, 255, 64]) }),
+  );
+});
+
+Deno.test("encodePng() rejects an ndarray that is not uint8 [H, W] or [H, W, C]", () => {
+  assert.throws(
+    () => encodePng(ndarray(new Float32Array(4), [2, 2])),
+    new RangeError(
+      `Cannot encode a PNG as 'image.dtype' must be one of "uint8", "uint8_clamped": current value is "float32"`,
+    ),
+  );
+  assert.throws(
+    () => encodePng(ndarray(new Uint8Array(4), [4])),
+    /'image.shape' must be \[H, W\] or \[H, W, C\]/,
+  );
+  assert.throws(() => encodePng(ndarray(new Uint8Array(8), [2, 2, 2])), /'channels' must be 1, 3 or 4/);
 });
