@@ -20,7 +20,13 @@ import { checkReadable, cleanCheckpoints, prepareOut } from "./files.ts";
  * Runs the command line: checks every flag and path, prepares `--out`, then runs the experiment.
  *
  * @param args The arguments after the task name.
- * @throws {Error} For a bad flag or path, before the backend starts or anything is trained.
+ * @throws {Error} For a bad flag or path, before the backend starts or anything is trained. *
+ * @example Refuse a seed typed as a float
+ * ```ts
+ * import assert from "node:assert";
+ * import { main } from "./cli.ts";
+ * await assert.rejects(main(["--seed", "2.0"]), /'--seed' must be a decimal integer .*: current value is "2.0"/);
+ * ```
  */
 export async function main(args: string[]): Promise<void> {
   const names = Object.keys(EXPERIMENTS) as ExperimentName[];

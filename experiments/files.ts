@@ -34,6 +34,14 @@ export async function pathKind(path: string): Promise<"file" | "directory" | "ot
  * @param path The path as given.
  * @param kind What it must be.
  * @throws {Error} If it is not there, is of another kind, or lies where this process may not read.
+ *
+ * @example Refuse a directory given as a teacher file
+ * ```ts
+ * import assert from "node:assert";
+ * import { checkReadable } from "./files.ts";
+ * await checkReadable("--teacher", "deno.json", "file");
+ * await assert.rejects(checkReadable("--teacher", "lib", "file"), /'--teacher' must be a readable file/);
+ * ```
  */
 export async function checkReadable(flag: string, path: string, kind: "file" | "directory"): Promise<void> {
   const found = await pathKind(path).catch((error) => {
@@ -57,6 +65,15 @@ export async function checkReadable(flag: string, path: string, kind: "file" | "
  *
  * @param path A path, relative to the working directory or absolute.
  * @param projectDir The project's directory.
+ * @returns Whether the task may write at `path`, as far as the paths tell.
+ *
+ * @example A sibling directory is outside
+ * ```ts
+ * import assert from "node:assert";
+ * import { isInside } from "./files.ts";
+ * assert.ok(isInside("/work/dimo/runs/a", "/work/dimo"));
+ * assert.ok(!isInside("/work/dimo-runs", "/work/dimo"));
+ * ```
  */
 export function isInside(path: string, projectDir: string): boolean {
   const rest = relative(resolve(projectDir), resolve(path));
@@ -72,6 +89,18 @@ export function isInside(path: string, projectDir: string): boolean {
  * @param projectDir The directory the run may write in (the working directory of `deno task`).
  * @returns The names of the temporary files removed.
  * @throws {Error} If `out` is empty, outside `projectDir`, an existing file, or may not be written.
+ *
+ * @example Make a nested output directory, refuse one outside the project
+ * ```ts
+ * import assert from "node:assert";
+ * import { prepareOut } from "./files.ts";
+ * await Deno.mkdir(".tmp", { recursive: true });
+ * const dir = await Deno.makeTempDir({ dir: ".tmp" });
+ * assert.deepEqual(await prepareOut(`${dir}/runs/a`), []);
+ * assert.ok((await Deno.stat(`${dir}/runs/a`)).isDirectory);
+ * await assert.rejects(prepareOut("/tmp/runs"), /'--out' must be a directory inside the project/);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function prepareOut(out: string, projectDir: string = Deno.cwd()): Promise<string[]> {
   if (out === "" || !isInside(out, projectDir)) {
@@ -106,6 +135,13 @@ export async function prepareOut(out: string, projectDir: string = Deno.cwd()): 
  * @param dir The `--checkpoints` path.
  * @param projectDir The directory the run may write in.
  * @returns The names of the temporary files removed.
+ *
+ * @example A directory outside the project is left alone
+ * ```ts
+ * import assert from "node:assert";
+ * import { cleanCheckpoints } from "./files.ts";
+ * assert.deepEqual(await cleanCheckpoints("/work/shipped", "/work/dimo"), []);
+ * ```
  */
 export async function cleanCheckpoints(dir: string, projectDir: string = Deno.cwd()): Promise<string[]> {
   const writable = isInside(dir, projectDir) &&

@@ -123,7 +123,18 @@ async function readTrainingRecords(dir: string): Promise<Partial<Record<NetworkN
  * @returns The networks loaded (from `dir` or `teacherFile`) and those to train, in order, and one
  *   line saying so.
  * @throws {Error} If `dir` holds none of the networks' files: a mistyped or empty directory would
- *   otherwise train everything without a word.
+ *   otherwise train everything without a word. *
+ * @example An empty directory is refused
+ * ```ts
+ * import assert from "node:assert";
+ * import { checkpointPlan } from "./image_networks.ts";
+ * await Deno.mkdir(".tmp", { recursive: true });
+ * const dir = await Deno.makeTempDir({ dir: ".tmp" });
+ * await assert.rejects(checkpointPlan(dir), /must hold at least one of tokenizer.safetensors/);
+ * await Deno.writeFile(`${dir}/teacher.safetensors`, new Uint8Array());
+ * assert.deepEqual((await checkpointPlan(dir)).trained, ["tokenizer", "classifier", "student"]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function checkpointPlan(
   dir: string,
