@@ -1,104 +1,69 @@
 /**
- * `deno task experiment [name] [--profile quick|full] [--backend B] [--threads N] [--seed N]
- * [--out DIR] [--sweep S[,S…]] [--teacher FILE]`
+ * `deno task experiment [name] [flags]` (`--help` lists the flags; see `args.ts`)
  *
- * Runs one experiment and writes `DIR/results.json` and `DIR/results.md` (and the checkpoints it
- * trains). With no name it runs the default experiment in its quick profile. `--teacher` starts
+ * Runs one experiment and writes `results.json`, `results.md` and `results.html` to `--out` (and
+ * the networks it trains). With no name it runs the default experiment in its quick profile. `--teacher` starts
  * from a saved teacher instead of training one; `--sweep` runs ablation tables instead of the
  * main one. `--threads` (or `DIMO_THREADS`) sets the wasm backend's threads (default: the
  * machine's cores).
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { chooseBackendName, chooseThreads, useBackend } from "../lib/backend/mod.ts";
-import { checkInteger, checkOneOf } from "../lib/validate/mod.ts";
+import { checkOneOf } from "../lib/validate/mod.ts";
 import { resultsMarkdown, writeResults } from "./results.ts";
 import { type Experiment, type ExperimentName, EXPERIMENTS } from "./registry.ts";
-import { pathKind } from "./files.ts";
+import { helpText, parseExperimentArgs } from "./args.ts";
+import { checkReadable, cleanCheckpoints, prepareOut } from "./files.ts";
 
-/** Fails at start, naming the flag, when a file or directory the run needs is not there or unreadable. */
-async function checkPath(flag: string, path: string, kind: "file" | "directory"): Promise<void> {
-  const found = await pathKind(path).catch((error) => {
-    if (!(error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied)) {
-      throw error;
-    }
-    throw new Error(
-      `Cannot run an experiment as '${flag}' names a path this process may not read: "${path}" ` +
-        "(the experiment task reads only the project directory; put the files there)",
-    );
-  });
-  if (found !== kind) {
-    const expected = kind === "file" ? "a readable file" : "a directory";
-    throw new Error(`Cannot run an experiment as '${flag}' must be ${expected}: current value is "${path}"`);
-  }
-}
-
-const PROFILES = ["quick", "full"] as const;
-
-async function main(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      profile: { type: "string", default: "quick" },
-      backend: { type: "string" },
-      threads: { type: "string" },
-      seed: { type: "string", default: "0" },
-      out: { type: "string" },
-      sweep: { type: "string" },
-      teacher: { type: "string" },
-      checkpoints: { type: "string" },
-      "eval-samples": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+/**
+ * Runs the command line: checks every flag and path, prepares `--out`, then runs the experiment.
+ *
+ * @param args The arguments after the task name.
+ * @throws {Error} For a bad flag or path, before the backend starts or anything is trained. *
+ * @example Refuse a seed typed as a float
+ * ```ts
+ * import assert from "node:assert";
+ * import { main } from "./cli.ts";
+ * await assert.rejects(main(["--seed", "2.0"]), /'--seed' must be a decimal integer .*: current value is "2.0"/);
+ * ```
+ */
+export async function main(args: string[]): Promise<void> {
   const names = Object.keys(EXPERIMENTS) as ExperimentName[];
-  if (values.help) {
-    console.log(
-      `usage: deno task experiment [${names.join("|")}] [--profile quick|full] [--backend B] ` +
-        `[--threads N] [--seed N] [--out DIR] [--sweep NAME[,NAME…]] [--teacher FILE]`,
-    );
-    for (const name of names) {
-      const { description, sweeps } = EXPERIMENTS[name];
-      console.log(`  ${name}: ${description}${sweeps ? ` (sweeps: ${sweeps.join(", ")})` : ""}`);
-    }
+  const parsed = parseExperimentArgs(args, names);
+  if (parsed.help) {
+    console.log(helpText(EXPERIMENTS));
     return;
   }
-  const name = positionals[0] ?? names[0];
-  checkOneOf("run an experiment", "name", name, names);
-  checkOneOf("run an experiment", "--profile", values.profile, PROFILES);
-  const seed = Number(values.seed);
-  checkInteger("run an experiment", "--seed", seed);
+  const { name, options } = parsed;
+  const { profile, seed } = options;
   const experiment: Experiment = EXPERIMENTS[name];
-  for (const sweep of values.sweep?.split(",") ?? []) {
+  for (const sweep of options.sweep?.split(",") ?? []) {
     checkOneOf(`run ${name}`, "--sweep", sweep.trim(), experiment.sweeps ?? []);
   }
-  if (values.teacher !== undefined) await checkPath("--teacher", values.teacher, "file");
-  for (const flag of ["checkpoints", "eval-samples"] as const) {
-    if (values[flag] !== undefined && !experiment.flags?.includes(flag)) {
-      throw new RangeError(`Cannot run ${name} with --${flag}: it takes only the other flags`);
-    }
+  if (options.teacher !== undefined) await checkReadable("--teacher", options.teacher, "file");
+  if (options.checkpoints !== undefined) {
+    await checkReadable("--checkpoints", options.checkpoints, "directory");
   }
-  if (values.checkpoints !== undefined) await checkPath("--checkpoints", values.checkpoints, "directory");
-  const evalSamples = values["eval-samples"] === undefined ? undefined : Number(values["eval-samples"]);
-  if (evalSamples !== undefined) checkInteger("run an experiment", "--eval-samples", evalSamples, 10);
-  const backend = await useBackend(chooseBackendName(values.backend), {
-    threads: chooseThreads(values.threads),
+  const out = options.out ??
+    `runs/${name}-${profile}${options.sweep ? `-sweep-${options.sweep.replaceAll(",", "-")}` : ""}`;
+  const removed = [
+    ...await prepareOut(out),
+    ...options.checkpoints === undefined ? [] : await cleanCheckpoints(options.checkpoints),
+  ];
+  if (removed.length > 0) console.log(`removed ${removed.length} temporary file(s) a killed run left behind`);
+  const backend = await useBackend(chooseBackendName(options.backend), {
+    threads: chooseThreads(options.threads === undefined ? undefined : String(options.threads)),
   });
-  const out = values.out ??
-    `runs/${name}-${values.profile}${values.sweep ? `-sweep-${values.sweep.replaceAll(",", "-")}` : ""}`;
-  console.log(
-    `${name} (${values.profile}) on ${backend.name}: ${backend.adapter}; seed ${seed}; writing ${out}`,
-  );
+  console.log(`${name} (${profile}) on ${backend.name}: ${backend.adapter}; seed ${seed}; writing ${out}`);
   const results = await experiment.run({
-    profile: values.profile,
+    profile,
     seed,
     backend,
-    sweep: values.sweep,
-    teacher: values.teacher,
-    checkpoints: values.checkpoints,
-    evalSamples,
+    sweep: options.sweep,
+    teacher: options.teacher,
+    checkpoints: options.checkpoints,
+    evalSamples: options["eval-samples"],
     out,
   });
   await writeResults(out, results);

@@ -268,7 +268,6 @@ async function obtainTeacher(
   const expected = teacherConfig(joint, profile);
   if (context.teacher !== undefined) return await loadTransformer(context.teacher, { expected });
   const teacher = await trainJointTeacher(joint, profile, options.rng.fork("teacher"), options.curve);
-  await Deno.mkdir(context.out, { recursive: true });
   await saveTransformer(`${context.out}/teacher.safetensors`, teacher, {
     "dimo.experiment": "exact-joint",
     "dimo.profile": context.profile,
@@ -290,6 +289,7 @@ export async function runExactJoint(
 ): Promise<Results> {
   const sweeps = context.sweep?.split(",").map((s) => s.trim()) ?? [];
   sweeps.forEach((name) => checkOneOf("run exact-joint", "--sweep", name, EXACT_JOINT_SWEEPS));
+  await Deno.mkdir(context.out, { recursive: true }); // the student is saved there even with --teacher
   const rng = createRng(context.seed);
   const joint = createTemplateMixture({ seed: context.seed });
   const { seqLen, symbols } = joint.spec;

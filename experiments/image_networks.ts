@@ -115,6 +115,47 @@ async function readTrainingRecords(dir: string): Promise<Partial<Record<NetworkN
 }
 
 /**
+ * Which networks a checkpoint directory holds and which a run from it will train, checked before
+ * anything is loaded or trained.
+ *
+ * @param dir The checkpoint directory.
+ * @param teacherFile A teacher checkpoint given apart (`--teacher`), which replaces the directory's.
+ * @returns The networks loaded (from `dir` or `teacherFile`) and those to train, in order, and one
+ *   line saying so.
+ * @throws {Error} If `dir` holds none of the networks' files: a mistyped or empty directory would
+ *   otherwise train everything without a word. *
+ * @example An empty directory is refused
+ * ```ts
+ * import assert from "node:assert";
+ * import { checkpointPlan } from "./image_networks.ts";
+ * await Deno.mkdir(".tmp", { recursive: true });
+ * const dir = await Deno.makeTempDir({ dir: ".tmp" });
+ * await assert.rejects(checkpointPlan(dir), /must hold at least one of tokenizer.safetensors/);
+ * await Deno.writeFile(`${dir}/teacher.safetensors`, new Uint8Array());
+ * assert.deepEqual((await checkpointPlan(dir)).trained, ["tokenizer", "classifier", "student"]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function checkpointPlan(
+  dir: string,
+  teacherFile?: string,
+): Promise<{ loaded: NetworkName[]; trained: NetworkName[]; summary: string }> {
+  const present = await Promise.all(NETWORK_NAMES.map((name) => isFile(`${dir}/${name}.safetensors`)));
+  if (!present.includes(true)) {
+    const expected = NETWORK_NAMES.map((name) => `${name}.safetensors`).join(", ");
+    throw new Error(
+      `Cannot load networks from "${dir}" as it must hold at least one of ${expected}: it holds none`,
+    );
+  }
+  const loaded = NETWORK_NAMES.filter((name, i) => present[i] || (name === "teacher" && teacherFile));
+  const trained = NETWORK_NAMES.filter((name) => !loaded.includes(name));
+  const from = (name: NetworkName) => name === "teacher" && teacherFile ? `teacher (${teacherFile})` : name;
+  const summary = `${dir}: loading ${loaded.map(from).join(", ")}; ` +
+    (trained.length > 0 ? `training ${trained.join(", ")}` : "training none");
+  return { loaded, trained, summary };
+}
+
+/**
  * Loads each network `from` holds and trains the others, saving every trained network (and the
  * updated `training.json`) to `out` as soon as it exists.
  *

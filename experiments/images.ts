@@ -30,6 +30,7 @@ import type { ResultImage, ResultRow, Results, RuntimeRow } from "./results.ts";
 import { Progress } from "./progress.ts";
 import { pathKind } from "./files.ts";
 import {
+  checkpointPlan,
   type ClassifierSettings,
   type ImageNetworks,
   loadOrTrainNetworks,
@@ -158,12 +159,15 @@ export function shippedCheckpoints(dataset: ImageDatasetName): string {
 
 /**
  * The checkpoint directory a run starts from: `--checkpoints` when given; for the quick profile,
- * the shipped networks when they are there; else none (train everything).
+ * the shipped networks when they are there; else none (train everything). Prints which networks
+ * it loads and which it trains, and fails if it holds none (see {@linkcode checkpointPlan}).
  */
 async function checkpointSource(context: ExperimentContext, dataset: ImageDatasetName) {
-  if (context.checkpoints !== undefined) return context.checkpoints;
   const shipped = shippedCheckpoints(dataset);
-  return context.profile === "quick" && await pathKind(shipped) === "directory" ? shipped : undefined;
+  const source = context.checkpoints ??
+    (context.profile === "quick" && await pathKind(shipped) === "directory" ? shipped : undefined);
+  if (source !== undefined) console.log((await checkpointPlan(source, context.teacher)).summary);
+  return source;
 }
 
 /** One line per network: trained here (settings, seconds) or loaded (and how it was trained). */
@@ -198,6 +202,7 @@ export async function runImages(
   profile: ImageProfile,
   sources?: { readonly load: (split: ImageSplit) => Promise<ImageDataset> },
 ): Promise<Results> {
+  const source = await checkpointSource(context, dataset); // first: a bad directory fails before any work
   const rng = createRng(context.seed);
   const load = sources?.load ?? ((split: ImageSplit) => loadImageDataset(dataset, split));
   const test = await load("test");
@@ -222,7 +227,6 @@ export async function runImages(
     return train.data;
   };
   const dConfig = distillConfig(profile);
-  const source = await checkpointSource(context, dataset);
   const networks: ImageNetworks = await loadOrTrainNetworks(source, context.out, {
     data: trainingData,
     classes,
@@ -393,7 +397,6 @@ function curveCharts(curves: ImageNetworks["curves"]): Chart[] {
 export function imageExperiment(dataset: ImageDatasetName): Experiment {
   return {
     description: `class-conditional ${dataset}: teacher at 16/8/4/2 MaskGIT steps against Di[M]O in 1 step`,
-    flags: ["checkpoints", "eval-samples"],
     run: (context) => runImages(context, dataset, IMAGE_PROFILES[context.profile]),
   };
 }

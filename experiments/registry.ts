@@ -34,8 +34,6 @@ export interface Experiment {
   readonly description: string;
   /** The ablation sweeps `--sweep` accepts; none when absent. */
   readonly sweeps?: readonly string[];
-  /** The optional flags it takes beyond the common ones. */
-  readonly flags?: readonly ("checkpoints" | "eval-samples")[];
   /** Runs the experiment. */
   run(context: ExperimentContext): Results | Promise<Results>;
 }

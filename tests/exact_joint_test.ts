@@ -68,7 +68,7 @@ Deno.test("exact-joint writes its tables, checkpoints, charts and pages", async 
   }
 });
 
-Deno.test("exact-joint rejects an unknown sweep and a teacher of another architecture", async () => {
+Deno.test("exact-joint rejects an unknown sweep and a teacher of another architecture, and takes --teacher with a new --out", async () => {
   const out = await Deno.makeTempDir({ dir: ".tmp", prefix: "exact-joint-" });
   try {
     await assert.rejects(runExactJoint(context(out, { sweep: "rinit" }), TINY), /'--sweep' must be one of/);
@@ -83,6 +83,13 @@ Deno.test("exact-joint rejects an unknown sweep and a teacher of another archite
       runExactJoint(context(`${out}/again`, { teacher: `${out}/teacher.safetensors` }), narrow),
       /width/,
     );
+    // A saved teacher and a new output directory: the student is saved into the directory the run made.
+    await runExactJoint(context(`${out}/new/dir`, { teacher: `${out}/teacher.safetensors` }), {
+      ...wide,
+      distill: { ...TINY.distill, iterations: 1 },
+      evalSamples: 64,
+    });
+    assert.deepEqual([...Deno.readDirSync(`${out}/new/dir`)].map((e) => e.name), ["student.safetensors"]);
   } finally {
     await Deno.remove(out, { recursive: true });
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { writeFileAtomic, writeTextFileAtomic } from "./mod.ts";
+import { removeOrphanedTemporaryFiles, writeFileAtomic, writeTextFileAtomic } from "./mod.ts";
 
 /** Runs `fn` in a fresh directory under `.tmp/` and removes it afterwards. */
 async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
@@ -77,5 +77,63 @@ Deno.test("writeTextFileAtomic() writes UTF-8 text", async () => {
     await writeTextFileAtomic(`${dir}/config.json`, text);
     assert.equal(await Deno.readTextFile(`${dir}/config.json`), text);
     assert.deepEqual(await names(dir), ["config.json"]);
+  });
+});
+
+/** Runs `fn` with `Deno.rename` and `Deno.remove` failing, as if the process died before the rename. */
+async function killedBeforeRename(fn: () => Promise<void>): Promise<void> {
+  const { rename, remove } = Deno;
+  const dead = () => Promise.reject(new Error("killed"));
+  Object.assign(Deno, { rename: dead, remove: dead });
+  try {
+    await fn();
+  } finally {
+    Object.assign(Deno, { rename, remove });
+  }
+}
+
+Deno.test("removeOrphanedTemporaryFiles() removes what a killed writeFileAtomic() left", async () => {
+  await inTempDir(async (dir) => {
+    await writeFileAtomic(`${dir}/student.safetensors`, new Uint8Array([1]));
+    await killedBeforeRename(() =>
+      assert.rejects(writeFileAtomic(`${dir}/student.safetensors`, new Uint8Array(1000)), /killed/)
+    );
+    const left = await names(dir);
+    assert.equal(left.length, 2, `an orphan beside the file: ${left}`);
+    const orphan = left.find((name) => name !== "student.safetensors")!;
+    assert.deepEqual(await removeOrphanedTemporaryFiles(dir), [orphan]);
+    assert.deepEqual(await names(dir), ["student.safetensors"]);
+    assert.deepEqual(await Deno.readFile(`${dir}/student.safetensors`), new Uint8Array([1]));
+  });
+});
+
+Deno.test("removeOrphanedTemporaryFiles() leaves every other name, directories and subdirectories", async () => {
+  await inTempDir(async (dir) => {
+    const uuid = "0b7e4b8e-2d3c-4f5a-9b6c-7d8e9f0a1b2c";
+    const orphans = [`a.json.${uuid}.tmp`, `teacher.safetensors.${uuid.replace("0b", "1c")}.tmp`];
+    const kept = [
+      "notes.tmp",
+      `.${uuid}.tmp`, // no file name before the UUID
+      `a.json.${uuid.toUpperCase()}.tmp`,
+      `a.json.${uuid}.tmp.bak`,
+      `a.json.${uuid.slice(1)}.tmp`,
+      `a.json.${uuid.replace("-4f5a-", "-1f5a-")}.tmp`, // not a v4 UUID
+      "results.json",
+    ];
+    for (const name of [...orphans, ...kept]) await Deno.writeFile(`${dir}/${name}`, new Uint8Array(2));
+    const folder = `b.json.${uuid}.tmp`; // a directory with an orphan's name, holding an orphan
+    await Deno.mkdir(`${dir}/${folder}`);
+    await Deno.writeFile(`${dir}/${folder}/${orphans[0]}`, new Uint8Array(2));
+
+    assert.deepEqual(await removeOrphanedTemporaryFiles(dir), [...orphans].sort());
+    assert.deepEqual(await names(dir), [...kept, folder].sort());
+    assert.deepEqual(await names(`${dir}/${folder}`), [orphans[0]]);
+    assert.deepEqual(await removeOrphanedTemporaryFiles(dir), []);
+  });
+});
+
+Deno.test("removeOrphanedTemporaryFiles() of a missing directory removes nothing", async () => {
+  await inTempDir(async (dir) => {
+    assert.deepEqual(await removeOrphanedTemporaryFiles(`${dir}/missing`), []);
   });
 });

@@ -46,11 +46,12 @@ const ENTRY_FIELDS = ["dtype", "shape", "data_offsets"];
  * @returns The tensors by name and the `__metadata__` strings.
  * @throws {TypeError} If `bytes` is not a `Uint8Array`.
  * @throws {SafetensorsError} If the file is malformed: shorter than 8 bytes, a header length
- * beyond the file or {@linkcode MAX_HEADER_BYTES} ("oversized"), a header that is not a UTF-8 JSON
- * object or repeats a key, an unknown dtype ("mistyped"), a bad shape or `data_offsets`, a byte
- * length that does not match shape and dtype ("size mismatch"), a tensor past the end of the file
- * ("truncated"), overlapping tensors, bytes that belong to no tensor ("hole", "trailing bytes"),
- * metadata that is not strings, or a BOOL byte other than 0 or 1.
+ * beyond {@linkcode MAX_HEADER_BYTES} ("oversized") or beyond the file ("truncated"), a header
+ * that is not a UTF-8 JSON object or repeats a key, an unknown dtype ("mistyped"), a bad shape or
+ * `data_offsets` (a number in them written otherwise than as decimal digits, `2.0` say,
+ * included), a byte length that does not match shape and dtype ("size mismatch"), a tensor past
+ * the end of the file ("truncated"), overlapping tensors, bytes that belong to no tensor ("hole",
+ * "trailing bytes"), metadata that is not strings, or a BOOL byte other than 0 or 1.
  *
  * @example Round-trip a tensor
  * ```ts
@@ -81,11 +82,17 @@ function fail(offset: number, problem: string): never {
   throw new SafetensorsError(problem, { offset });
 }
 
-/** "current value is …", shortened so a huge shape cannot flood the message. */
-function current(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+/**
+ * "current value is …", shortened so a huge shape cannot flood the message; `written` is the value
+ * as the header spells it, when `JSON.parse` changed it (2.0 → 2, 2^64 → 18446744073709552000).
+ */
+function current(value: unknown, written?: string): string {
+  const text = written ?? JSON.stringify(value) ?? String(value);
   return `current value is ${text.length > 80 ? `${text.slice(0, 77)}...` : text}`;
 }
+
+/** How the header spells the values of a top-level key that hold a number no size or offset can be. */
+type Written = (field?: string) => string | undefined;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -111,8 +118,10 @@ function readHeader(
   const available = bytes.length - LENGTH_BYTES;
   if (length > BigInt(available)) {
     fail(
-      0,
-      `the header is oversized: its length ${length} exceeds the ${available} bytes after the length prefix`,
+      bytes.length,
+      `the header is truncated: the length prefix gives ${length} bytes, so the file must hold at least ${
+        BigInt(LENGTH_BYTES) + length
+      }, current length is ${bytes.length}`,
     );
   }
   const dataStart = LENGTH_BYTES + Number(length);
@@ -128,8 +137,10 @@ function readHeader(
   const entries: Entry[] = [];
   for (const [name, value] of Object.entries(header)) {
     const at = keys.offsets.get(name) ?? LENGTH_BYTES;
-    if (name === METADATA_KEY) metadata = parseMetadata(value, at);
-    else entries.push(parseEntry(name, value, at));
+    const written: Written = (field) =>
+      keys.notIndices.find((n) => n.parent === name && n.field === field)?.written;
+    if (name === METADATA_KEY) metadata = parseMetadata(value, at, written);
+    else entries.push(parseEntry(name, value, at, written));
   }
   return { entries, metadata, dataStart };
 }
@@ -152,14 +163,18 @@ function parseJsonObject(headerBytes: Uint8Array): Record<string, unknown> {
   return header;
 }
 
-function parseMetadata(value: unknown, at: number): Record<string, string> {
-  if (!isObject(value)) fail(at, `the __metadata__ must be an object of strings: ${current(value)}`);
+function parseMetadata(value: unknown, at: number, written: Written): Record<string, string> {
+  if (!isObject(value)) {
+    fail(at, `the __metadata__ must be an object of strings: ${current(value, written())}`);
+  }
   return Object.fromEntries(
     Object.entries(value).map(([key, text]) => {
       if (typeof text !== "string") {
         fail(
           at,
-          `the __metadata__ must map strings to strings: the value of "${key}" is ${JSON.stringify(text)}`,
+          `the __metadata__ must map strings to strings: the value of "${key}" is ${
+            written(key) ?? JSON.stringify(text)
+          }`,
         );
       }
       return [key, text];
@@ -167,28 +182,38 @@ function parseMetadata(value: unknown, at: number): Record<string, string> {
   );
 }
 
-function parseEntry(name: string, info: unknown, at: number): Entry {
+function parseEntry(name: string, info: unknown, at: number, written: Written): Entry {
   const tensor = `tensor '${name}'`;
   if (!isObject(info)) {
-    fail(at, `${tensor} must be an object of dtype, shape and data_offsets: ${current(info)}`);
+    fail(at, `${tensor} must be an object of dtype, shape and data_offsets: ${current(info, written())}`);
   }
   const extra = Object.keys(info).find((field) => !ENTRY_FIELDS.includes(field));
   if (extra !== undefined) fail(at, `${tensor} has an unknown field: current value is "${extra}"`);
   const { dtype, shape, data_offsets: offsets } = info;
   if (!isDtype(dtype)) {
-    fail(at, `${tensor} is mistyped: its dtype must be one of ${DTYPES.join(", ")}, ${current(dtype)}`);
-  }
-  if (!isIndexList(shape)) {
     fail(
       at,
-      `${tensor} has an invalid shape: it must be an array of non-negative integers, ${current(shape)}`,
+      `${tensor} is mistyped: its dtype must be one of ${DTYPES.join(", ")}, ${
+        current(dtype, written("dtype"))
+      }`,
     );
   }
-  if (!isIndexList(offsets) || offsets.length !== 2 || offsets[0] > offsets[1]) {
+  // A number written otherwise than as digits (2.0, 1e0) is refused even where JSON.parse makes it an index.
+  const shapeText = written("shape");
+  if (shapeText !== undefined || !isIndexList(shape)) {
+    fail(
+      at,
+      `${tensor} has an invalid shape: it must be an array of non-negative integers, ${
+        current(shape, shapeText)
+      }`,
+    );
+  }
+  const offsetsText = written("data_offsets");
+  if (offsetsText !== undefined || !isIndexList(offsets) || offsets.length !== 2 || offsets[0] > offsets[1]) {
     fail(
       at,
       `${tensor} has invalid data_offsets: they must be two integers [begin, end] with begin <= end, ${
-        current(offsets)
+        current(offsets, offsetsText)
       }`,
     );
   }

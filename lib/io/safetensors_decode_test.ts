@@ -70,11 +70,15 @@ Deno.test("decodeSafetensors() accepts an empty file, zero-size tensors and no m
   assert.deepEqual(tensors.y.shape, [2, 0]);
 });
 
-Deno.test("decodeSafetensors() rejects a file too short or a header oversized", () => {
+Deno.test("decodeSafetensors() rejects a file too short, a header oversized or truncated", () => {
   rejects(new Uint8Array(5), /the file is truncated: .*current length is 5/, 5);
   const beyond = file("{}");
   new DataView(beyond.buffer).setBigUint64(0, 11n, true);
-  rejects(beyond, /the header is oversized: its length 11 exceeds the 2 bytes/, 0);
+  rejects(
+    beyond,
+    /the header is truncated: the length prefix gives 11 bytes, so the file must hold at least 19, current length is 10$/,
+    10,
+  );
   const huge = file("{}");
   new DataView(huge.buffer).setBigUint64(0, 2n ** 64n - 1n, true);
   rejects(huge, /the header is oversized: its length must be at most 100000000 bytes/, 0);
@@ -121,6 +125,38 @@ Deno.test("decodeSafetensors() rejects a malformed tensor entry, naming the tens
     ],
   ];
   for (const [header, message] of cases) rejects(file(header, [0, 0, 0, 0]), message, keyOffset(header, "w"));
+});
+
+Deno.test("decodeSafetensors() quotes numbers as the header writes them and refuses 2.0 as a size", () => {
+  const entry = (shape: string, offsets = "[0,8]") =>
+    `{"w":{"dtype":"F32","shape":${shape},"data_offsets":${offsets}}}`;
+  const cases: [string, RegExp][] = [
+    [entry("[2.0]"), /tensor 'w' has an invalid shape: .*current value is \[2\.0\]$/],
+    [entry("[ 1, 2e0 ]"), /tensor 'w' has an invalid shape: .*current value is \[ 1, 2e0 \]$/],
+    [entry("[2]", "[0, 8.0]"), /tensor 'w' has invalid data_offsets: .*current value is \[0, 8\.0\]$/],
+    [
+      entry("[18446744073709551616]"),
+      /tensor 'w' has an invalid shape: .*current value is \[18446744073709551616\]$/,
+    ],
+    [
+      entry("[2]", "[0,18446744073709551616]"),
+      /tensor 'w' has invalid data_offsets: .*current value is \[0,18446744073709551616\]$/,
+    ],
+    [entry("[9007199254740993]"), /current value is \[9007199254740993\]$/],
+    [entry("[-0]"), /tensor 'w' has an invalid shape: .*current value is \[-0\]$/],
+    [`{"w":2.0}`, /tensor 'w' must be an object .*current value is 2\.0$/],
+    [
+      `{"w":{"dtype":1E1,"shape":[2],"data_offsets":[0,8]}}`,
+      /tensor 'w' is mistyped: .*current value is 1E1$/,
+    ],
+  ];
+  for (const [header, message] of cases) {
+    rejects(file(header, new Uint8Array(8)), message, keyOffset(header, "w"));
+  }
+  // The same digits written plainly are a valid file.
+  assert.deepEqual(decodeSafetensors(file(entry("[2]"), new Uint8Array(8))).tensors.w.shape, [2]);
+  const huge = `{"__metadata__":{"step":18446744073709551616}}`;
+  rejects(file(huge), /the value of "step" is 18446744073709551616$/, 8 + 1);
 });
 
 Deno.test("decodeSafetensors() rejects tensors that do not tile the data exactly", () => {

@@ -127,6 +127,45 @@ export function checkInteger(
 }
 
 /**
+ * Parses a whole number typed by a person (a command-line flag, an environment variable)
+ * strictly: an optional sign and decimal digits only, so `""`, `" "`, `"1e3"`, `"0x10"`, `"2.0"`
+ * and `"1_000"` are refused instead of read as 0, 1000, 16 or 2, and so is a number beyond
+ * `Number.MAX_SAFE_INTEGER`, which would be silently rounded.
+ *
+ * @param action What the caller is doing, for the message.
+ * @param field The flag or variable's name.
+ * @param text The text exactly as typed; the message quotes it unchanged.
+ * @param low Smallest allowed value.
+ * @param high Largest allowed value.
+ * @returns The integer.
+ * @throws {RangeError} If the text is not a decimal integer in `[low, high]`.
+ *
+ * @example Read a seed and refuse a hexadecimal one
+ * ```ts
+ * import assert from "node:assert";
+ * import { parseIntegerArg } from "@dimo/dimo";
+ * assert.equal(parseIntegerArg("run an experiment", "--seed", "-12"), -12);
+ * assert.throws(
+ *   () => parseIntegerArg("run an experiment", "--seed", "0x10"),
+ *   /'--seed' must be a decimal integer in \[-9007199254740991, 9007199254740991\]: current value is "0x10"/,
+ * );
+ * ```
+ */
+export function parseIntegerArg(
+  action: string,
+  field: string,
+  text: string,
+  low = Number.MIN_SAFE_INTEGER,
+  high = Number.MAX_SAFE_INTEGER,
+): number {
+  const value = Number(text);
+  if (!/^[+-]?[0-9]+$/.test(text) || !Number.isSafeInteger(value) || value < low || value > high) {
+    throw new RangeError(errorMessage(action, field, `a decimal integer in [${low}, ${high}]`, text));
+  }
+  return value;
+}
+
+/**
  * Throws a `RangeError` unless `value` is one of `allowed`; narrows its type.
  *
  * @typeParam T The union of allowed strings.
