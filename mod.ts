@@ -15,6 +15,7 @@
 export * from "./lib/validate/mod.ts";
 export * from "./lib/rng/mod.ts";
 export * from "./lib/backend/mod.ts";
+export * from "./lib/progress/mod.ts";
 export * from "./lib/models/denoiser.ts";
 export * from "./lib/masking/mod.ts";
 export * from "./lib/init/mod.ts";

@@ -21,23 +21,19 @@ import {
   saveTransformer,
   type TransformerConfig,
 } from "../lib/models/mod.ts";
-import { resolveMdmTrainConfig } from "../lib/mdm/mod.ts";
+import { resolveMdmTrainConfig, trainTeacher } from "../lib/mdm/mod.ts";
 import { sampleAncestral, sampleMaskGit } from "../lib/sampling/mod.ts";
 import {
   type DistillConfig,
+  distillStudent,
   generateOneStep,
   type PartialDistillConfig,
   resolveDistillConfig,
 } from "../lib/distill/mod.ts";
 import type { ExperimentContext } from "./registry.ts";
 import type { ResultRow, Results, RuntimeRow } from "./results.ts";
-import {
-  type CurvePoint,
-  type DistillSettings,
-  distillStudent,
-  type TeacherSettings,
-  trainTeacher,
-} from "./training.ts";
+import type { DistillSettings, TeacherSettings } from "./settings.ts";
+import type { CurvePoint } from "../lib/progress/mod.ts";
 import { type Chart, trainingCurves } from "../lib/viz/mod.ts";
 
 /** Settings of one profile. */
@@ -90,7 +86,7 @@ function teacherConfig(joint: ExactJoint, profile: ExactJointProfile): Transform
 }
 
 /** Trains the teacher on the joint's samples, toward the true conditional: no label drop, no smoothing. */
-function trainJointTeacher(joint: ExactJoint, profile: ExactJointProfile, rng: Rng, curve: CurvePoint[]) {
+function trainJointTeacher(joint: ExactJoint, profile: ExactJointProfile, rng: Rng) {
   const { seqLen } = joint.spec;
   const { iterations, batch, lr } = profile.teacher;
   const data = rng.fork("data");
@@ -102,10 +98,7 @@ function trainJointTeacher(joint: ExactJoint, profile: ExactJointProfile, rng: R
   return trainTeacher(
     teacherConfig(joint, profile),
     { iterations, lr, warmupSteps: 100, config, nextBatch },
-    {
-      rng,
-      curve,
-    },
+    { rng },
   );
 }
 
@@ -267,7 +260,8 @@ async function obtainTeacher(
 ) {
   const expected = teacherConfig(joint, profile);
   if (context.teacher !== undefined) return await loadTransformer(context.teacher, { expected });
-  const teacher = await trainJointTeacher(joint, profile, options.rng.fork("teacher"), options.curve);
+  const { teacher, curve } = await trainJointTeacher(joint, profile, options.rng.fork("teacher"));
+  options.curve.push(...curve);
   await Deno.mkdir(context.out, { recursive: true });
   await saveTransformer(`${context.out}/teacher.safetensors`, teacher, {
     "dimo.experiment": "exact-joint",
@@ -339,13 +333,16 @@ export async function runExactJoint(
   const reference = { oneStep: tvAncestral.get(1)!, allSteps: tvAncestral.get(seqLen)! };
 
   const { iterations } = profile.distill;
-  const distillCurves: { label: string; curve: CurvePoint[] }[] = [];
+  const distillCurves: { label: string; curve: readonly CurvePoint[] }[] = [];
   const distilRow = async (tableName: string | undefined, point: SweepPoint, save?: string) => {
     const config = distillConfig(profile, point.override);
     const label = `Di[M]O${point.label ? ` (${point.label})` : ""}`;
-    const curve: CurvePoint[] = [];
+    const { student, curve } = await distillStudent(teacher, config, {
+      iterations,
+      seed: context.seed,
+      label,
+    });
     distillCurves.push({ label, curve });
-    const student = await distillStudent(teacher, config, { iterations, seed: context.seed, label, curve });
     const method = point.label || `one-step student (EMA), ${iterations} iterations`;
     await table.add(
       { table: tableName, group: "Di[M]O", method, steps: 1 },
@@ -384,7 +381,7 @@ export async function runExactJoint(
         ? [trainingCurves(teacherCurve, { keys: ["loss"], title: "Teacher: masked cross-entropy" })]
         : []),
       ...distillCurves.map(({ label, curve }) =>
-        trainingCurves(curve, { keys: ["aux_loss", "g_squared"], title: `${label}: aux loss and ½Σg²/B` })
+        trainingCurves(curve, { keys: ["auxLoss", "gSquared"], title: `${label}: aux loss and ½Σg²/B` })
       ),
     ],
     notes: [

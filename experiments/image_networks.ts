@@ -25,10 +25,10 @@ import {
   type TransformerConfig,
 } from "../lib/models/mod.ts";
 import { PatchTokenizer, trainKMeansTokenizer } from "../lib/tokenizer/mod.ts";
-import { resolveMdmTrainConfig } from "../lib/mdm/mod.ts";
-import type { DistillConfig } from "../lib/distill/mod.ts";
-import { type CurvePoint, distillStudent, type TeacherSettings, trainTeacher } from "./training.ts";
-import { Progress } from "./progress.ts";
+import { resolveMdmTrainConfig, type TrainedTeacher, trainTeacher } from "../lib/mdm/mod.ts";
+import { type DistillConfig, distillStudent } from "../lib/distill/mod.ts";
+import { type CurvePoint, Progress } from "../lib/progress/mod.ts";
+import type { TeacherSettings } from "./settings.ts";
 import { pathKind } from "./files.ts";
 
 /** How one network came to be: trained in this run, or loaded (with what its directory says). */
@@ -130,7 +130,6 @@ export async function loadOrTrainNetworks(
 ): Promise<ImageNetworks> {
   const loadedRecords = from === undefined ? {} : await readTrainingRecords(from);
   const records: Partial<Record<NetworkName, NetworkRecord>> = {};
-  const curves = { teacher: [] as CurvePoint[], student: [] as CurvePoint[] };
   const saveRecords = () =>
     writeTextFileAtomic(`${out}/${TRAINING_FILE}`, JSON.stringify(records, null, 2) + "\n");
 
@@ -188,9 +187,8 @@ export async function loadOrTrainNetworks(
     "teacher",
     (path) => loadTransformer(path, { expected: config }),
     async () => {
-      const network = await trainImageTeacher(config, t, tokenizer, curves.teacher);
+      const { teacher: network, curve } = await trainImageTeacher(config, t, tokenizer);
       const { iterations, batch, lr } = t.teacher;
-      const curve = curves.teacher;
       return { network, details: { iterations, batch, lr, finalLoss: curve.at(-1)?.loss, curve } };
     },
     saveTransformer,
@@ -200,11 +198,10 @@ export async function loadOrTrainNetworks(
     "student",
     (path) => loadTransformer(path, { expected: teacher.config }),
     async () => {
-      const network = await distillStudent(teacher, t.distill.config, {
+      const { student: network, curve } = await distillStudent(teacher, t.distill.config, {
         iterations: t.distill.iterations,
         seed: t.seed,
         label: "Di[M]O",
-        curve: curves.student,
         checkpoint: `${out}/${DISTILL_STATE_FILE}`,
       });
       const { batch, studentAdam, auxAdam } = t.distill.config;
@@ -215,8 +212,8 @@ export async function loadOrTrainNetworks(
           batch,
           studentLr: studentAdam.lr,
           auxLr: auxAdam.lr,
-          finalAuxLoss: curves.student.at(-1)?.aux_loss,
-          curve: curves.student,
+          finalAuxLoss: curve.at(-1)?.auxLoss,
+          curve,
         },
       };
     },
@@ -254,8 +251,7 @@ async function trainImageTeacher(
   config: TransformerConfig,
   training: NetworkTraining,
   tokenizer: PatchTokenizer,
-  curve: CurvePoint[],
-): Promise<Transformer> {
+): Promise<TrainedTeacher> {
   const { iterations, batch, lr } = training.teacher;
   const rng = training.rng.fork("teacher");
   const pick = rng.fork("batches");
@@ -275,7 +271,7 @@ async function trainImageTeacher(
     return await trainTeacher(
       config,
       { iterations, lr, warmupSteps, config: resolveMdmTrainConfig({}), nextBatch },
-      { rng, curve },
+      { rng },
     );
   } finally {
     tokens.dispose();

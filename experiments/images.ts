@@ -27,7 +27,7 @@ import { type DistillConfig, generateOneStep, resolveDistillConfig } from "../li
 import { type Chart, encodePng, imageGrid, trainingCurves } from "../lib/viz/mod.ts";
 import type { Experiment, ExperimentContext } from "./registry.ts";
 import type { ResultImage, ResultRow, Results, RuntimeRow } from "./results.ts";
-import { Progress } from "./progress.ts";
+import { Progress } from "../lib/progress/mod.ts";
 import { pathKind } from "./files.ts";
 import {
   type ClassifierSettings,
@@ -38,7 +38,7 @@ import {
   type TokenizerSettings,
   type TrainingData,
 } from "./image_networks.ts";
-import type { DistillSettings, TeacherSettings } from "./training.ts";
+import type { DistillSettings, TeacherSettings } from "./settings.ts";
 
 /** Settings of one profile. */
 export interface ImageProfile {
@@ -381,7 +381,7 @@ function curveCharts(curves: ImageNetworks["curves"]): Chart[] {
     ...(curves.student.length > 0
       ? [
         trainingCurves(curves.student, {
-          keys: ["aux_loss", "g_squared"],
+          keys: ["auxLoss", "gSquared"],
           title: "Di[M]O: aux loss and ½Σg²/B",
         }),
       ]

@@ -40,12 +40,12 @@ export interface Experiment {
   run(context: ExperimentContext): Results | Promise<Results>;
 }
 
+/** The name of a known experiment. */
+export type ExperimentName = "exact-joint" | "mnist" | "fashion";
+
 /** Name → experiment; the first entry runs when no name is given. */
-export const EXPERIMENTS = {
+export const EXPERIMENTS: Readonly<Record<ExperimentName, Experiment>> = {
   "exact-joint": exactJoint,
   mnist: imageExperiment("mnist"),
   fashion: imageExperiment("fashion"),
-} as const satisfies Record<string, Experiment>;
-
-/** The name of a known experiment. */
-export type ExperimentName = keyof typeof EXPERIMENTS;
+};
