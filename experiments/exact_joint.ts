@@ -19,9 +19,10 @@ import {
   loadTransformer,
   resolveTransformerConfig,
   saveTransformer,
+  type Transformer,
   type TransformerConfig,
 } from "../lib/models/mod.ts";
-import { resolveMdmTrainConfig, trainTeacher } from "../lib/mdm/mod.ts";
+import { resolveMdmTrainConfig, type TrainedTeacher, trainTeacher } from "../lib/mdm/mod.ts";
 import { sampleAncestral, sampleMaskGit } from "../lib/sampling/mod.ts";
 import {
   type DistillConfig,
@@ -31,9 +32,11 @@ import {
   resolveDistillConfig,
 } from "../lib/distill/mod.ts";
 import type { ExperimentContext } from "./registry.ts";
+import { pathKind } from "./files.ts";
+import { loadTrainedTeacher, saveTrainedTeacher } from "./teacher_file.ts";
 import type { ResultRow, Results, RuntimeRow } from "./results.ts";
 import type { DistillSettings, TeacherSettings } from "./settings.ts";
-import type { CurvePoint } from "../lib/progress/mod.ts";
+import type { CurvePoint, ProgressReporter } from "../lib/progress/mod.ts";
 import { type Chart, trainingCurves } from "../lib/viz/mod.ts";
 
 /** Settings of one profile. */
@@ -67,6 +70,12 @@ export const EXACT_JOINT_PROFILES: Readonly<Record<"quick" | "full", ExactJointP
   },
 };
 
+/**
+ * The main Di[M]O row's distillation state in the output directory, saved as it runs: a run
+ * started again into the same `--out` goes on from it (a sweep row's is `distill-state-<sweep>-<i>`).
+ */
+export const DISTILL_STATE_FILE = "distill-state.safetensors";
+
 /** The sampling batch: large enough to amortise a forward pass, small enough for memory. */
 const SAMPLE_CHUNK = 4096;
 
@@ -86,7 +95,12 @@ function teacherConfig(joint: ExactJoint, profile: ExactJointProfile): Transform
 }
 
 /** Trains the teacher on the joint's samples, toward the true conditional: no label drop, no smoothing. */
-function trainJointTeacher(joint: ExactJoint, profile: ExactJointProfile, rng: Rng) {
+function trainJointTeacher(
+  joint: ExactJoint,
+  profile: ExactJointProfile,
+  rng: Rng,
+  progress?: ProgressReporter,
+): Promise<TrainedTeacher> {
   const { seqLen } = joint.spec;
   const { iterations, batch, lr } = profile.teacher;
   const data = rng.fork("data");
@@ -251,24 +265,38 @@ function tvAgainstSteps(rows: readonly ResultRow[], seqLen: number): Chart {
   };
 }
 
-/** Loads `--teacher` (checking its architecture) or trains one and saves it beside the results. */
+/** The teacher's file in the output directory: reused by a run started again into it. */
+export const TEACHER_FILE = "teacher.safetensors";
+
+/**
+ * Loads `--teacher` (checking its architecture), or the teacher an earlier run saved in `--out`
+ * (checking its architecture, seed and training settings), or trains one and saves it there.
+ */
 async function obtainTeacher(
   context: ExperimentContext,
   joint: ExactJoint,
   profile: ExactJointProfile,
-  options: { rng: Rng; curve: CurvePoint[] },
-) {
-  const expected = teacherConfig(joint, profile);
-  if (context.teacher !== undefined) return await loadTransformer(context.teacher, { expected });
-  const { teacher, curve } = await trainJointTeacher(joint, profile, options.rng.fork("teacher"));
-  options.curve.push(...curve);
+  rng: Rng,
+): Promise<{ teacher: Transformer; curve: readonly CurvePoint[] }> {
+  const config = teacherConfig(joint, profile);
+  if (context.teacher !== undefined) {
+    return { teacher: await loadTransformer(context.teacher, { expected: config }), curve: [] };
+  }
+  const path = `${context.out}/${TEACHER_FILE}`;
+  const record = { seed: context.seed, settings: { ...profile.teacher } };
+  if (await pathKind(path) === "file") {
+    const reused = await loadTrainedTeacher(path, { config, record });
+    console.log(`exact-joint: reusing the teacher an earlier run saved in ${path} (seed ${context.seed})`);
+    return reused;
+  }
+  const { teacher, curve } = await trainJointTeacher(joint, profile, rng.fork("teacher"), context.progress);
   await Deno.mkdir(context.out, { recursive: true });
-  await saveTransformer(`${context.out}/teacher.safetensors`, teacher, {
-    "dimo.experiment": "exact-joint",
-    "dimo.profile": context.profile,
-    "dimo.seed": String(context.seed),
+  await saveTrainedTeacher(path, teacher, {
+    record,
+    curve,
+    metadata: { "dimo.experiment": "exact-joint", "dimo.profile": context.profile },
   });
-  return teacher;
+  return { teacher, curve };
 }
 
 /**
@@ -306,59 +334,79 @@ export async function runExactJoint(
     },
   );
 
-  const teacherCurve: CurvePoint[] = [];
-  const teacher = await obtainTeacher(context, joint, profile, { rng, curve: teacherCurve });
-  const denoiser = teacher.asDenoiser({ validateIds: false });
-  const sizes = { seqLen, maskId: teacher.layout.maskId, codebookSize: symbols };
-  // The sweeps only need the ancestral rows that define the gap; the main table has them all.
-  const stepCounts = sweeps.length > 0 ? [1, seqLen] : [...new Set([1, 2, 4, seqLen])];
-  const tvAncestral = new Map<number, number>();
-  for (const steps of stepCounts) {
-    if (sweeps.length === 0) {
-      const method = "MaskGIT sampler (no Gumbel noise)";
-      await table.add(
+  const { teacher, curve: teacherCurve } = await obtainTeacher(context, joint, profile, rng);
+  const distillCurves: { label: string; curve: readonly CurvePoint[] }[] = [];
+  try {
+    const denoiser = teacher.asDenoiser({ validateIds: false });
+    const sizes = { seqLen, maskId: teacher.layout.maskId, codebookSize: symbols };
+    // The sweeps only need the ancestral rows that define the gap; the main table has them all.
+    const stepCounts = sweeps.length > 0 ? [1, seqLen] : [...new Set([1, 2, 4, seqLen])];
+    const tvAncestral = new Map<number, number>();
+    for (const steps of stepCounts) {
+      if (sweeps.length === 0) {
+        const method = "MaskGIT sampler (no Gumbel noise)";
+        await table.add(
+          { group: "Teacher", method, steps },
+          (l, r) => sampleMaskGit(denoiser, l, r, { ...sizes, steps, gumbelTemperature: 0 }),
+          { runtimeMethod: `teacher, ${method}` },
+        );
+      }
+      const method = "ancestral sampler";
+      const metrics = await table.add(
         { group: "Teacher", method, steps },
-        (l, r) => sampleMaskGit(denoiser, l, r, { ...sizes, steps, gumbelTemperature: 0 }),
+        (l, r) => sampleAncestral(denoiser, l, r, { ...sizes, steps }),
         { runtimeMethod: `teacher, ${method}` },
       );
+      tvAncestral.set(steps, metrics.tv);
     }
-    const method = "ancestral sampler";
-    const metrics = await table.add(
-      { group: "Teacher", method, steps },
-      (l, r) => sampleAncestral(denoiser, l, r, { ...sizes, steps }),
-      { runtimeMethod: `teacher, ${method}` },
-    );
-    tvAncestral.set(steps, metrics.tv);
-  }
-  const reference = { oneStep: tvAncestral.get(1)!, allSteps: tvAncestral.get(seqLen)! };
+    const reference = { oneStep: tvAncestral.get(1)!, allSteps: tvAncestral.get(seqLen)! };
 
-  const { iterations } = profile.distill;
-  const distillCurves: { label: string; curve: readonly CurvePoint[] }[] = [];
-  const distilRow = async (tableName: string | undefined, point: SweepPoint, save?: string) => {
-    const config = distillConfig(profile, point.override);
-    const label = `Di[M]O${point.label ? ` (${point.label})` : ""}`;
-    const { student, curve } = await distillStudent(teacher, config, {
-      iterations,
-      seed: context.seed,
-      label,
-    });
-    distillCurves.push({ label, curve });
-    const method = point.label || `one-step student (EMA), ${iterations} iterations`;
-    await table.add(
-      { table: tableName, group: "Di[M]O", method, steps: 1 },
-      (labels, r) => generateOneStep(student, config.init, labels, r),
-      { runtimeMethod: tableName === undefined ? "Di[M]O student" : undefined, gapReference: reference },
-    );
-    if (save !== undefined) await saveTransformer(save, student, { "dimo.distill": JSON.stringify(config) });
-    student.dispose();
-  };
-  if (sweeps.length === 0) {
-    await distilRow(undefined, { label: "", override: {} }, `${context.out}/student.safetensors`);
+    const { iterations } = profile.distill;
+    await Deno.mkdir(context.out, { recursive: true });
+    const distilRow = async (
+      tableName: string | undefined,
+      point: SweepPoint,
+      stateFile: string,
+      save?: string,
+    ) => {
+      const config = distillConfig(profile, point.override);
+      const label = `Di[M]O${point.label ? ` (${point.label})` : ""}`;
+      const { student, curve } = await distillStudent(teacher, config, {
+        iterations,
+        seed: context.seed,
+        label,
+        checkpoint: `${context.out}/${stateFile}`,
+        progress: context.progress,
+        signal: context.signal,
+      });
+      distillCurves.push({ label, curve });
+      const method = point.label || `one-step student (EMA), ${iterations} iterations`;
+      await table.add(
+        { table: tableName, group: "Di[M]O", method, steps: 1 },
+        (labels, r) => generateOneStep(student, config.init, labels, r),
+        { runtimeMethod: tableName === undefined ? "Di[M]O student" : undefined, gapReference: reference },
+      );
+      if (save !== undefined) {
+        await saveTransformer(save, student, { "dimo.distill": JSON.stringify(config) });
+      }
+      student.dispose();
+    };
+    if (sweeps.length === 0) {
+      await distilRow(
+        undefined,
+        { label: "", override: {} },
+        DISTILL_STATE_FILE,
+        `${context.out}/student.safetensors`,
+      );
+    }
+    for (const name of sweeps) {
+      for (const [i, point] of SWEEPS[name].entries()) {
+        await distilRow(`sweep: ${name}`, point, `distill-state-${name}-${i}.safetensors`);
+      }
+    }
+  } finally {
+    teacher.dispose();
   }
-  for (const name of sweeps) {
-    for (const point of SWEEPS[name]) await distilRow(`sweep: ${name}`, point);
-  }
-  teacher.dispose();
 
   return {
     experiment: "exact-joint",

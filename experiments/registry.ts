@@ -4,6 +4,7 @@
  * @module
  */
 import type { BackendInfo } from "../lib/backend/mod.ts";
+import type { ProgressReporter } from "../lib/progress/mod.ts";
 import type { Results } from "./results.ts";
 import { exactJoint } from "./exact_joint.ts";
 import { imageExperiment } from "./images.ts";
@@ -24,8 +25,15 @@ export interface ExperimentContext {
   readonly checkpoints?: string;
   /** Generated samples per evaluated row, instead of the profile's. */
   readonly evalSamples?: number;
-  /** The directory results and checkpoints are written to. */
+  /**
+   * The directory results and checkpoints are written to; a run started again into it goes on
+   * from what the earlier run saved there.
+   */
   readonly out: string;
+  /** Where progress goes (a notebook's display, a test's log); stderr by default. */
+  readonly progress?: ProgressReporter;
+  /** Stops the run after the distillation iteration in progress, its state saved in `out`. */
+  readonly signal?: AbortSignal;
 }
 
 /** An experiment: a description and a function producing its results. */

@@ -3,7 +3,13 @@
  * reuses the saved teacher, and the errors a bad `--sweep` or a mismatched teacher give.
  */
 import assert from "node:assert/strict";
-import { type BackendInfo, tf } from "@dimo/dimo";
+import {
+  type BackendInfo,
+  CheckpointMismatchError,
+  type ProgressUpdate,
+  silentProgress,
+  tf,
+} from "@dimo/dimo";
 import { useTestBackend } from "../lib/backend/testing.ts";
 import { type ExactJointProfile, runExactJoint } from "../experiments/exact_joint.ts";
 import { writeResults } from "../experiments/results.ts";
@@ -44,6 +50,7 @@ Deno.test("exact-joint writes its tables, checkpoints, charts and pages", async 
     await writeResults(out, results);
     const files = [...Deno.readDirSync(out)].map((e) => e.name).sort();
     assert.deepEqual(files, [
+      "distill-state.safetensors",
       "results.html",
       "results.json",
       "results.md",
@@ -85,5 +92,52 @@ Deno.test("exact-joint rejects an unknown sweep and a teacher of another archite
     );
   } finally {
     await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("a stopped exact-joint run, started again into its --out, ends as an uninterrupted run", async () => {
+  const dir = await Deno.makeTempDir({ dir: ".tmp", prefix: "exact-joint-resume-" });
+  const profile = { ...TINY, distill: { ...TINY.distill, iterations: 6 }, evalSamples: 256 };
+  const quiet = { progress: silentProgress };
+  try {
+    const before = tf.memory().numTensors;
+    const straight = await runExactJoint(context(`${dir}/straight`, quiet), profile);
+
+    // Stop the distillation after its 3rd iteration, as a killed run would stop.
+    const controller = new AbortController();
+    const stopAfter3 = (update: ProgressUpdate) => {
+      if (update.label.startsWith("Di[M]O") && update.done === 3) controller.abort();
+    };
+    const out = `${dir}/resumed`;
+    await assert.rejects(
+      runExactJoint(context(out, { progress: stopAfter3, signal: controller.signal }), profile),
+      (error: unknown) => error instanceof DOMException && error.name === "AbortError",
+    );
+    assert.equal(tf.memory().numTensors, before);
+    const teacherBytes = await Deno.readFile(`${out}/teacher.safetensors`);
+    const updates: ProgressUpdate[] = [];
+    const resumed = await runExactJoint(context(out, { progress: (u) => updates.push(u) }), profile);
+    assert.equal(tf.memory().numTensors, before);
+
+    assert.ok(!updates.some((u) => u.label === "teacher"), "the saved teacher is reused, not retrained");
+    assert.deepEqual(await Deno.readFile(`${out}/teacher.safetensors`), teacherBytes);
+    assert.ok(
+      updates.filter((u) => u.label === "Di[M]O").every((u) => u.done > 3),
+      "distillation goes on from 3",
+    );
+    assert.deepEqual(resumed.rows, straight.rows);
+    assert.deepEqual(resumed.charts, straight.charts);
+    const [a, b] = await Promise.all(
+      [out, `${dir}/straight`].map((d) => Deno.readFile(`${d}/student.safetensors`)),
+    );
+    assert.deepEqual(a, b, "the students are bit-identical");
+
+    // A run of another seed refuses the saved teacher rather than reusing it.
+    await assert.rejects(
+      runExactJoint(context(out, { seed: 4, ...quiet }), profile),
+      (error: unknown) => error instanceof CheckpointMismatchError && error.field === "seed",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
