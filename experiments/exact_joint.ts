@@ -112,7 +112,7 @@ function trainJointTeacher(
   return trainTeacher(
     teacherConfig(joint, profile),
     { iterations, lr, warmupSteps: 100, config, nextBatch },
-    { rng },
+    { rng, progress },
   );
 }
 

@@ -109,11 +109,14 @@ Deno.test("a stopped exact-joint run, started again into its --out, ends as an u
       if (update.label.startsWith("Di[M]O") && update.done === 3) controller.abort();
     };
     const out = `${dir}/resumed`;
+    const firstLabels = new Set<string>();
+    const stopAndLog = (update: ProgressUpdate) => (firstLabels.add(update.label), stopAfter3(update));
     await assert.rejects(
-      runExactJoint(context(out, { progress: stopAfter3, signal: controller.signal }), profile),
+      runExactJoint(context(out, { progress: stopAndLog, signal: controller.signal }), profile),
       (error: unknown) => error instanceof DOMException && error.name === "AbortError",
     );
     assert.equal(tf.memory().numTensors, before);
+    assert.ok(firstLabels.has("teacher"), "the first run trains the teacher");
     const teacherBytes = await Deno.readFile(`${out}/teacher.safetensors`);
     const updates: ProgressUpdate[] = [];
     const resumed = await runExactJoint(context(out, { progress: (u) => updates.push(u) }), profile);
