@@ -36,7 +36,7 @@ import { pathKind } from "./files.ts";
 import { loadTrainedTeacher, saveTrainedTeacher } from "./teacher_file.ts";
 import type { ResultRow, Results, RuntimeRow } from "./results.ts";
 import type { DistillSettings, TeacherSettings } from "./settings.ts";
-import type { CurvePoint, ProgressReporter } from "../lib/progress/mod.ts";
+import { type CurvePoint, Progress, type ProgressReporter } from "../lib/progress/mod.ts";
 import { type Chart, trainingCurves } from "../lib/viz/mod.ts";
 
 /** Settings of one profile. */
@@ -122,6 +122,7 @@ async function drawSamples(
   classes: number,
   rng: Rng,
   sampler: (labels: tf.Tensor1D, hostLabels: Int32Array) => tf.Tensor2D,
+  progress: Progress,
 ): Promise<{ samples: TokenSamples; seconds: number }> {
   const labels = Int32Array.from({ length: n }, () => rng.int(classes));
   const chunks: Int32Array[] = [];
@@ -132,6 +133,7 @@ async function drawSamples(
     const tokens = sampler(part, hostLabels);
     chunks.push(await tokens.data() as Int32Array);
     tf.dispose([part, tokens]);
+    progress.tick(Math.min(n, from + SAMPLE_CHUNK));
   }
   const seconds = (performance.now() - start) / 1000;
   const tokens = new Int32Array(chunks.reduce((s, c) => s + c.length, 0));
@@ -196,7 +198,12 @@ export const EXACT_JOINT_SWEEPS: readonly string[] = Object.keys(SWEEPS);
 class Table {
   readonly rows: ResultRow[] = [];
   readonly runtime: RuntimeRow[] = [];
-  constructor(readonly joint: ExactJoint, readonly n: number, readonly rng: Rng) {}
+  constructor(
+    readonly joint: ExactJoint,
+    readonly n: number,
+    readonly rng: Rng,
+    readonly progress?: ProgressReporter,
+  ) {}
 
   /** Samples `n` sequences with `sampler`, scores them against the truth and records a row. */
   async add(
@@ -206,11 +213,20 @@ class Table {
   ): Promise<SampleMetrics> {
     const { runtimeMethod, gapReference } = options;
     const draw = this.rng.fork(`${row.table ?? ""}/${row.group}/${row.method}/${row.steps}`);
+    const label = `sampling: ${
+      row.table ? `${row.table}, ` : ""
+    }${row.group}, ${row.method}, ${row.steps} step(s)`;
+    const progress = new Progress(label, this.n, {
+      every: SAMPLE_CHUNK,
+      unit: "samples",
+      reporter: this.progress,
+    });
     const { samples, seconds } = await drawSamples(
       this.n,
       this.joint.spec.classes,
       draw,
       (l, host) => sampler(l, draw, host),
+      progress,
     );
     const metrics = evaluateSamples(this.joint, samples);
     const gap = gapReference && { gap_closed: gapClosed(metrics.tv, gapReference) };
@@ -316,7 +332,7 @@ export async function runExactJoint(
   const joint = createTemplateMixture({ seed: context.seed });
   const { seqLen, symbols } = joint.spec;
   const n = profile.evalSamples;
-  const table = new Table(joint, n, rng.fork("rows"));
+  const table = new Table(joint, n, rng.fork("rows"), context.progress);
 
   const floor = noiseFloor(joint, { n, rng: rng.fork("floor") });
   table.rows.push({

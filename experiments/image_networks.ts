@@ -27,7 +27,7 @@ import {
 import { PatchTokenizer, trainKMeansTokenizer } from "../lib/tokenizer/mod.ts";
 import { resolveMdmTrainConfig, type TrainedTeacher, trainTeacher } from "../lib/mdm/mod.ts";
 import { type DistillConfig, distillStudent } from "../lib/distill/mod.ts";
-import { type CurvePoint, Progress } from "../lib/progress/mod.ts";
+import { type CurvePoint, Progress, type ProgressReporter } from "../lib/progress/mod.ts";
 import type { TeacherSettings } from "./settings.ts";
 import { pathKind } from "./files.ts";
 
@@ -90,6 +90,10 @@ export interface NetworkTraining {
   readonly rng: Rng;
   /** A teacher checkpoint to load instead of the directory's or a trained one. */
   readonly teacherFile?: string;
+  /** Where progress goes; stderr by default. */
+  readonly progress?: ProgressReporter;
+  /** Stops the distillation after the iteration in progress, its state saved. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -162,7 +166,16 @@ export async function loadOrTrainNetworks(
     (path) => PatchTokenizer.load(path),
     async () => {
       const { images } = await t.data();
-      const network = await trainKMeansTokenizer(images, { rng: t.rng.fork("tokenizer"), ...t.tokenizer });
+      const progress = new Progress("tokenizer", t.tokenizer.iterations, {
+        every: 1,
+        unit: "iterations",
+        reporter: t.progress,
+      });
+      const network = await trainKMeansTokenizer(images, {
+        rng: t.rng.fork("tokenizer"),
+        ...t.tokenizer,
+        onIteration: ({ iteration, inertia }) => progress.tick(iteration, { inertia }),
+      });
       return { network, details: { ...t.tokenizer, trainImages: images.shape[0] } };
     },
     (path, network) => network.save(path),
@@ -172,7 +185,11 @@ export async function loadOrTrainNetworks(
     (path) => loadClassifier(path),
     async () => {
       const { images, labels } = await t.data();
-      const progress = new Progress("classifier", t.classifier.epochs, { every: 1, unit: "epochs" });
+      const progress = new Progress("classifier", t.classifier.epochs, {
+        every: 1,
+        unit: "epochs",
+        reporter: t.progress,
+      });
       const network = await trainClassifier(images, labels, {
         rng: t.rng.fork("classifier"),
         epochs: t.classifier.epochs,
@@ -203,6 +220,8 @@ export async function loadOrTrainNetworks(
         seed: t.seed,
         label: "Di[M]O",
         checkpoint: `${out}/${DISTILL_STATE_FILE}`,
+        progress: t.progress,
+        signal: t.signal,
       });
       const { batch, studentAdam, auxAdam } = t.distill.config;
       return {
@@ -271,7 +290,7 @@ async function trainImageTeacher(
     return await trainTeacher(
       config,
       { iterations, lr, warmupSteps, config: resolveMdmTrainConfig({}), nextBatch },
-      { rng },
+      { rng, progress: training.progress },
     );
   } finally {
     tokens.dispose();

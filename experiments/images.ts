@@ -27,7 +27,7 @@ import { type DistillConfig, generateOneStep, resolveDistillConfig } from "../li
 import { type Chart, encodePng, imageGrid, trainingCurves } from "../lib/viz/mod.ts";
 import type { Experiment, ExperimentContext } from "./registry.ts";
 import type { ResultImage, ResultRow, Results, RuntimeRow } from "./results.ts";
-import { Progress } from "../lib/progress/mod.ts";
+import { Progress, type ProgressReporter } from "../lib/progress/mod.ts";
 import { pathKind } from "./files.ts";
 import {
   type ClassifierSettings,
@@ -111,10 +111,11 @@ async function generate(
   classes: number,
   tokenizer: PatchTokenizer,
   sampler: (labels: tf.Tensor1D) => tf.Tensor2D,
+  reporter?: ProgressReporter,
 ): Promise<{ images: tf.Tensor3D; labels: tf.Tensor1D; seconds: number }> {
   const labels = tf.tensor1d(Int32Array.from({ length: n }, (_, i) => i % classes), "int32");
   const parts: tf.Tensor3D[] = [];
-  const progress = new Progress(`sampling: ${label}`, n, { every: CHUNK, unit: "images" });
+  const progress = new Progress(`sampling: ${label}`, n, { every: CHUNK, unit: "images", reporter });
   const start = performance.now();
   // One chunk in flight: chunk k + 1 is queued before chunk k is read back (on a GPU a read-back
   // costs about 11 ms whatever its size), and the clock stops after the last read.
@@ -233,6 +234,8 @@ export async function runImages(
     seed: context.seed,
     rng,
     teacherFile: context.teacher,
+    progress: context.progress,
+    signal: context.signal,
   });
   if (train !== undefined) tf.dispose([train.data.images, train.data.labels]);
   const { tokenizer, classifier, teacher, student, records, curves } = networks;
@@ -246,6 +249,13 @@ export async function runImages(
     `Feature classifier: test accuracy ${(100 * accuracy).toFixed(2)}%.`,
     ...describeNetworks(records),
   ];
+  // Rows scored: the tokenizer's ceiling, the teacher at each step count, the student; the
+  // evaluator's features of the test images come first.
+  const evaluation = new Progress("evaluation", profile.sampler.steps.length + 2, {
+    every: 1,
+    unit: "rows",
+    reporter: context.progress,
+  });
   const evaluator = await ImageEvaluator.create(classifier, testImages, { rng: rng.fork("is") });
 
   const score = async (
@@ -253,8 +263,16 @@ export async function runImages(
     file: string,
     sampler: (labels: tf.Tensor1D) => tf.Tensor2D,
   ) => {
-    const generated = await generate(`${row.group}, ${row.steps} step(s)`, n, classes, tokenizer, sampler);
+    const generated = await generate(
+      `${row.group}, ${row.steps} step(s)`,
+      n,
+      classes,
+      tokenizer,
+      sampler,
+      context.progress,
+    );
     const metrics = await evaluator.evaluate(generated.images, generated.labels);
+    evaluation.tick(rows.length + 1);
     rows.push({ ...row, metrics: { ...metrics } });
     runtime.push({
       method: `${row.group}, ${row.method}`,
@@ -277,6 +295,7 @@ export async function runImages(
     steps: 0,
     metrics: { ...await evaluator.evaluate(reconstructed, testLabels) },
   });
+  evaluation.tick(1);
   reconstructed.dispose();
 
   const { cfg, gumbelTemperature } = profile.sampler;

@@ -128,6 +128,13 @@ Deno.test("a stopped exact-joint run, started again into its --out, ends as an u
       updates.filter((u) => u.label === "Di[M]O").every((u) => u.done > 3),
       "distillation goes on from 3",
     );
+    const sampling = updates.filter((u) => u.label.startsWith("sampling: ") && u.unit === "samples");
+    assert.equal(
+      sampling.filter((u) => u.done === u.total).length,
+      resumed.rows.length - 1,
+      "one per sampled row",
+    );
+    assert.ok(sampling.every((u) => Number.isFinite(u.etaSeconds)));
     assert.deepEqual(resumed.rows, straight.rows);
     assert.deepEqual(resumed.charts, straight.charts);
     const [a, b] = await Promise.all(
