@@ -1,11 +1,12 @@
 /**
- * `deno task experiment [name] [--profile quick|full] [--backend B] [--threads N] [--seed N]
- * [--out DIR] [--sweep S[,S…]] [--teacher FILE]`
+ * `deno task experiment [name] [--profile smoke|quick|full] [--backend B] [--threads N] [--seed N]
+ * [--out DIR] [--sweep S[,S…]] [--teacher FILE] [--set KEY=VALUE]…`
  *
  * Runs one experiment and writes `DIR/results.json` and `DIR/results.md` (and the checkpoints it
  * trains). With no name it runs the default experiment in its quick profile. `--teacher` starts
  * from a saved teacher instead of training one; `--sweep` runs ablation tables instead of the
- * main one. `--threads` (or `DIMO_THREADS`) sets the wasm backend's threads (default: the
+ * main one. `--set distill.init.sigma=0` (repeatable) overrides one setting of the profile, typed
+ * by its default (unknown keys are refused); the overrides are recorded in results.json. `--threads` (or `DIMO_THREADS`) sets the wasm backend's threads (default: the
  * machine's cores).
  *
  * @module
@@ -16,6 +17,7 @@ import { checkInteger, checkOneOf } from "../lib/validate/mod.ts";
 import { resultsMarkdown, writeResults } from "./results.ts";
 import { type Experiment, type ExperimentName, EXPERIMENTS } from "./registry.ts";
 import { pathKind } from "./files.ts";
+import { PROFILE_NAMES } from "./settings.ts";
 
 /** Fails at start, naming the flag, when a file or directory the run needs is not there or unreadable. */
 async function checkPath(flag: string, path: string, kind: "file" | "directory"): Promise<void> {
@@ -34,8 +36,6 @@ async function checkPath(flag: string, path: string, kind: "file" | "directory")
   }
 }
 
-const PROFILES = ["quick", "full"] as const;
-
 async function main(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
@@ -50,14 +50,16 @@ async function main(args: string[]): Promise<void> {
       teacher: { type: "string" },
       checkpoints: { type: "string" },
       "eval-samples": { type: "string" },
+      set: { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
     },
   });
   const names = Object.keys(EXPERIMENTS) as ExperimentName[];
   if (values.help) {
     console.log(
-      `usage: deno task experiment [${names.join("|")}] [--profile quick|full] [--backend B] ` +
-        `[--threads N] [--seed N] [--out DIR] [--sweep NAME[,NAME…]] [--teacher FILE]`,
+      `usage: deno task experiment [${names.join("|")}] [--profile ${PROFILE_NAMES.join("|")}] ` +
+        `[--backend B] [--threads N] [--seed N] [--out DIR] [--sweep NAME[,NAME…]] [--teacher FILE] ` +
+        `[--set KEY=VALUE]…`,
     );
     for (const name of names) {
       const { description, sweeps } = EXPERIMENTS[name];
@@ -67,7 +69,7 @@ async function main(args: string[]): Promise<void> {
   }
   const name = positionals[0] ?? names[0];
   checkOneOf("run an experiment", "name", name, names);
-  checkOneOf("run an experiment", "--profile", values.profile, PROFILES);
+  checkOneOf("run an experiment", "--profile", values.profile, PROFILE_NAMES);
   const seed = Number(values.seed);
   checkInteger("run an experiment", "--seed", seed);
   const experiment: Experiment = EXPERIMENTS[name];
@@ -100,6 +102,7 @@ async function main(args: string[]): Promise<void> {
     checkpoints: values.checkpoints,
     evalSamples,
     out,
+    overrides: values.set ?? [],
   });
   await writeResults(out, results);
   console.log(resultsMarkdown(results));

@@ -12,7 +12,7 @@
  */
 import * as tf from "../lib/backend/tf.ts";
 import { createRng, type Rng } from "../lib/rng/mod.ts";
-import { checkOneOf } from "../lib/validate/mod.ts";
+import { checkInteger, checkOneOf } from "../lib/validate/mod.ts";
 import { createTemplateMixture, type ExactJoint, type TokenSamples } from "../lib/data/mod.ts";
 import { evaluateSamples, noiseFloor, type SampleMetrics } from "../lib/eval/mod.ts";
 import {
@@ -35,46 +35,77 @@ import type { ExperimentContext } from "./registry.ts";
 import { pathKind } from "./files.ts";
 import { loadTrainedTeacher, saveTrainedTeacher } from "./teacher_file.ts";
 import type { ResultRow, Results, RuntimeRow } from "./results.ts";
-import type { DistillSettings, TeacherSettings } from "./settings.ts";
+import {
+  DISTILL_STATE_FILE,
+  type DistillSettings,
+  type ProfileName,
+  resolveProfile,
+  type TeacherSettings,
+  withDistillOverride,
+} from "./settings.ts";
 import { type CurvePoint, Progress, type ProgressReporter } from "../lib/progress/mod.ts";
 import { type Chart, trainingCurves } from "../lib/viz/mod.ts";
 
-/** Settings of one profile. */
-export interface ExactJointProfile {
+/**
+ * Settings of one profile: the teacher's, the overrides of the paper's distillation settings and
+ * the iterations, and the samples per row.
+ */
+export interface ExactJointProfile extends DistillSettings {
+  /** The teacher's size and MDM training. */
   readonly teacher: TeacherSettings;
-  /**
-   * Di[M]O iterations and the overrides of the paper's defaults for this toy: batch and the two
-   * learning rates (the aux model learns faster than the student, so it keeps up with it).
-   */
-  readonly distill: DistillSettings;
   /** Samples per evaluated row. */
   readonly evalSamples: number;
 }
 
 /**
- * `quick` fits 10 minutes on one wasm thread; `full` trains both networks 2.5–4× longer and
- * scores 5× more samples (about 40 minutes). Learning rates: a student rate of 2e-4 with the aux
- * model at 1e-3 converged fastest among those tried at batch 64 (1e-4/1e-4, 1e-4/1e-3,
- * 3e-4/3e-4, 5e-4/2e-3 and 1e-3/3e-3 were slower or unstable).
+ * Every profile's distillation, as overrides of the paper's settings:
+ *
+ * - no guidance (`teacherGuidance: 1`; CFG would move the target away from the truth) and no
+ *   dropout (the teacher was trained without): what a distance to the true joint requires;
+ * - batch 64, the student's learning rate 2e-4 and the aux model's 1e-3 (the aux model learns
+ *   faster than the student, so it keeps up with it): the fastest to converge among those tried
+ *   at batch 64 (1e-4/1e-4, 1e-4/1e-3, 3e-4/3e-4, 5e-4/2e-3 and 1e-3/3e-3 were slower or unstable);
+ * - σ = 0 (`init.sigma`), where the paper uses 0.1: the `sigma` sweep (0, 0.1, 0.3) found that
+ *   noise of scale 0.1 drowns the input embeddings of this small transformer, whose scale is
+ *   about 0.05, and σ = 0 gave the lowest TV.
  */
-export const EXACT_JOINT_PROFILES: Readonly<Record<"quick" | "full", ExactJointProfile>> = {
+const DISTILL: PartialDistillConfig = {
+  teacherGuidance: 1,
+  dropout: false,
+  batch: 64,
+  studentAdam: { lr: 2e-4 },
+  auxAdam: { lr: 1e-3 },
+  init: { sigma: 0 },
+};
+
+/** The teacher of `quick` and `full`: 2 blocks of width 64, batch 256. */
+const TEACHER = { width: 64, layers: 2, heads: 4, batch: 256, lr: 1e-3 } as const;
+
+/**
+ * The profiles. `smoke` is a short run of the same pipeline (a minute or two on one wasm thread);
+ * `quick` fits 10 minutes on one wasm thread; `full` trains both networks 2.5–4× longer and
+ * scores 5× more samples (about 40 minutes).
+ */
+export const EXACT_JOINT_PROFILES: Readonly<Record<ProfileName, ExactJointProfile>> = {
+  smoke: {
+    teacher: { width: 32, layers: 1, heads: 2, iterations: 300, batch: 128, lr: 1e-3 },
+    distill: DISTILL,
+    distillIterations: 150,
+    evalSamples: 4096,
+  },
   quick: {
-    teacher: { width: 64, layers: 2, heads: 4, iterations: 1200, batch: 256, lr: 1e-3 },
-    distill: { iterations: 1000, batch: 64, studentLr: 2e-4, auxLr: 1e-3 },
+    teacher: { ...TEACHER, iterations: 1200 },
+    distill: DISTILL,
+    distillIterations: 1000,
     evalSamples: 20_000,
   },
   full: {
-    teacher: { width: 64, layers: 2, heads: 4, iterations: 3000, batch: 256, lr: 1e-3 },
-    distill: { iterations: 4000, batch: 64, studentLr: 2e-4, auxLr: 1e-3 },
+    teacher: { ...TEACHER, iterations: 3000 },
+    distill: DISTILL,
+    distillIterations: 4000,
     evalSamples: 100_000,
   },
 };
-
-/**
- * The main Di[M]O row's distillation state in the output directory, saved as it runs: a run
- * started again into the same `--out` goes on from it (a sweep row's is `distill-state-<sweep>-<i>`).
- */
-export const DISTILL_STATE_FILE = "distill-state.safetensors";
 
 /** The sampling batch: large enough to amortise a forward pass, small enough for memory. */
 const SAMPLE_CHUNK = 4096;
@@ -141,22 +172,6 @@ async function drawSamples(
   return { samples: { tokens, labels }, seconds };
 }
 
-/**
- * The paper's defaults, except what a distance to the true joint requires: no guidance (CFG would
- * move the target away from the truth) and no dropout (the teacher was trained without).
- */
-function distillConfig(profile: ExactJointProfile, override: PartialDistillConfig = {}): DistillConfig {
-  const { batch, studentLr, auxLr } = profile.distill;
-  return resolveDistillConfig({
-    batch,
-    teacherGuidance: 1,
-    dropout: false,
-    studentAdam: { lr: studentLr },
-    auxAdam: { lr: auxLr },
-    ...override,
-  });
-}
-
 function metricsOf(m: SampleMetrics): Record<string, number> {
   return { tv: m.tv, nll: m.nll, entropy: m.entropy, mode_coverage: m.modeCoverage };
 }
@@ -167,12 +182,13 @@ interface SweepPoint {
   readonly override: PartialDistillConfig;
 }
 
-const fixedRInit = (value: number): SweepPoint => ({
-  label: `r_init = ${value}`,
-  override: { init: { rInit: { kind: "fixed", value } } },
+/** r_init fixed at `value`, with embedding noise σ. */
+const fixedRInit = (value: number, sigma: number): SweepPoint => ({
+  label: `r_init = ${value}, σ = ${sigma}`,
+  override: { init: { rInit: { kind: "fixed", value }, sigma } },
 });
 
-/** The ablations of `--sweep`, one table each; the other settings stay at the experiment's. */
+/** The ablations of `--sweep`, one table each; the other settings stay at the profile's. */
 const SWEEPS: Record<string, readonly SweepPoint[]> = {
   divergence: [
     { label: "forward KL", override: { divergence: { kind: "fkl" } } },
@@ -181,13 +197,11 @@ const SWEEPS: Record<string, readonly SweepPoint[]> = {
     { label: "Jensen–Shannon", override: { divergence: { kind: "js" } } },
     { label: "total variation", override: { divergence: { kind: "tv" } } },
   ],
-  "r-init": [0, 0.3, 0.6, 1].map(fixedRInit),
+  // r_init at the paper's σ = 0.1 (the profiles' σ is 0).
+  "r-init": [0, 0.3, 0.6, 1].map((value) => fixedRInit(value, 0.1)),
   // r_init without the embedding noise: with σ = 0 and r_init = 1 every x_init is the same, so the
   // student's one step is a product of marginals, bound by the factorised floor.
-  "r-init-sigma-0": [0, 0.3, 0.6, 1].map((value) => ({
-    label: `r_init = ${value}, σ = 0`,
-    override: { init: { rInit: { kind: "fixed", value }, sigma: 0 } },
-  })),
+  "r-init-sigma-0": [0, 0.3, 0.6, 1].map((value) => fixedRInit(value, 0)),
   sigma: [0, 0.1, 0.3].map((sigma) => ({ label: `σ = ${sigma}`, override: { init: { sigma } } })),
 };
 
@@ -316,18 +330,22 @@ async function obtainTeacher(
 }
 
 /**
- * Runs the benchmark with explicit settings (the CLI passes its profile's; tests pass tiny ones).
+ * Runs the benchmark with explicit settings (the CLI passes its profile's; tests pass tiny ones),
+ * after applying the context's `--set` overrides to them.
  *
  * @param context The command line's choices; `context.profile` only labels the results.
- * @param profile The settings.
- * @returns The results.
+ * @param settings The profile's settings.
+ * @returns The results; `config` holds the resolved settings and `overrides` the `--set` strings.
  */
 export async function runExactJoint(
   context: ExperimentContext,
-  profile: ExactJointProfile,
+  settings: ExactJointProfile,
 ): Promise<Results> {
   const sweeps = context.sweep?.split(",").map((s) => s.trim()) ?? [];
   sweeps.forEach((name) => checkOneOf("run exact-joint", "--sweep", name, EXACT_JOINT_SWEEPS));
+  const overrides = context.overrides ?? [];
+  const profile = resolveProfile("run exact-joint", settings, overrides);
+  checkInteger("run exact-joint", "evalSamples", profile.evalSamples, 10);
   const rng = createRng(context.seed);
   const joint = createTemplateMixture({ seed: context.seed });
   const { seqLen, symbols } = joint.spec;
@@ -377,7 +395,7 @@ export async function runExactJoint(
     }
     const reference = { oneStep: tvAncestral.get(1)!, allSteps: tvAncestral.get(seqLen)! };
 
-    const { iterations } = profile.distill;
+    const iterations = profile.distillIterations;
     await Deno.mkdir(context.out, { recursive: true });
     const distilRow = async (
       tableName: string | undefined,
@@ -385,7 +403,7 @@ export async function runExactJoint(
       stateFile: string,
       save?: string,
     ) => {
-      const config = distillConfig(profile, point.override);
+      const config = withDistillOverride(profile.distill, point.override);
       const label = `Di[M]O${point.label ? ` (${point.label})` : ""}`;
       const { student, curve } = await distillStudent(teacher, config, {
         iterations,
@@ -434,9 +452,9 @@ export async function runExactJoint(
       joint: joint.spec,
       ...profile,
       teacher: context.teacher ?? profile.teacher,
-      distillConfig: distillConfig(profile),
       sweeps,
     },
+    overrides,
     rows: table.rows,
     runtime: table.runtime,
     charts: [

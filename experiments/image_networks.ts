@@ -28,7 +28,7 @@ import { PatchTokenizer, trainKMeansTokenizer } from "../lib/tokenizer/mod.ts";
 import { resolveMdmTrainConfig, type TrainedTeacher, trainTeacher } from "../lib/mdm/mod.ts";
 import { type DistillConfig, distillStudent } from "../lib/distill/mod.ts";
 import { type CurvePoint, Progress, type ProgressReporter } from "../lib/progress/mod.ts";
-import type { TeacherSettings } from "./settings.ts";
+import { DISTILL_STATE_FILE, type TeacherSettings } from "./settings.ts";
 import { pathKind } from "./files.ts";
 
 /** How one network came to be: trained in this run, or loaded (with what its directory says). */
@@ -95,12 +95,6 @@ export interface NetworkTraining {
   /** Stops the distillation after the iteration in progress, its state saved. */
   readonly signal?: AbortSignal;
 }
-
-/**
- * The distillation's whole state (student, auxiliary model, EMA, optimisers, random streams), saved
- * as it runs: a run that stopped goes on from it when started again with the same `--out`.
- */
-export const DISTILL_STATE_FILE = "distill-state.safetensors";
 
 /** The name of the file describing a checkpoint directory's networks. */
 export const TRAINING_FILE = "training.json";

@@ -27,9 +27,4 @@ export {
   runExactJoint,
 } from "./exact_joint.ts";
 export { IMAGE_PROFILES, type ImageProfile, runImages, shippedCheckpoints } from "./images.ts";
-export {
-  type ClassifierSettings,
-  DISTILL_STATE_FILE,
-  type TokenizerSettings,
-  TRAINING_FILE,
-} from "./image_networks.ts";
+export { type ClassifierSettings, type TokenizerSettings, TRAINING_FILE } from "./image_networks.ts";

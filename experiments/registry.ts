@@ -5,14 +5,17 @@
  */
 import type { BackendInfo } from "../lib/backend/mod.ts";
 import type { ProgressReporter } from "../lib/progress/mod.ts";
+import type { ProfileName } from "./settings.ts";
 import type { Results } from "./results.ts";
 import { exactJoint } from "./exact_joint.ts";
 import { imageExperiment } from "./images.ts";
 
 /** What an experiment gets from the command line. */
 export interface ExperimentContext {
-  /** `quick` (minutes on a CPU) or `full`. */
-  readonly profile: "quick" | "full";
+  /** `smoke` (a minute or two), `quick` (minutes on a CPU) or `full`. */
+  readonly profile: ProfileName;
+  /** `key=value` overrides of the profile's settings (the CLI's `--set`), applied in order. */
+  readonly overrides?: readonly string[];
   /** The seed of every draw. */
   readonly seed: number;
   /** The initialised backend. */

@@ -11,15 +11,17 @@ import {
   tf,
 } from "@dimo/dimo";
 import { useTestBackend } from "../lib/backend/testing.ts";
-import { type ExactJointProfile, runExactJoint } from "../experiments/exact_joint.ts";
+import { EXACT_JOINT_PROFILES, type ExactJointProfile, runExactJoint } from "../experiments/exact_joint.ts";
 import { writeResults } from "../experiments/results.ts";
 import type { ExperimentContext } from "../experiments/registry.ts";
 
 const backend: BackendInfo = await useTestBackend();
 
 const TINY: ExactJointProfile = {
+  ...EXACT_JOINT_PROFILES.smoke,
   teacher: { width: 16, layers: 1, heads: 2, iterations: 20, batch: 32, lr: 1e-3 },
-  distill: { iterations: 4, batch: 16, studentLr: 1e-4, auxLr: 1e-3 },
+  distill: { ...EXACT_JOINT_PROFILES.smoke.distill, batch: 16 },
+  distillIterations: 4,
   evalSamples: 2048,
 };
 
@@ -31,7 +33,8 @@ Deno.test("exact-joint writes its tables, checkpoints, charts and pages", async 
   const out = await Deno.makeTempDir({ dir: ".tmp", prefix: "exact-joint-" });
   try {
     const before = tf.memory().numTensors;
-    const results = await runExactJoint(context(out), TINY);
+    const overrides = ["distill.divergence.kind=rkl", "teacher.iterations=15"];
+    const results = await runExactJoint(context(out, { overrides }), TINY);
     assert.equal(tf.memory().numTensors, before);
     const methods = results.rows.map((r) => `${r.group}/${r.steps}`);
     assert.deepEqual(methods.slice(0, 2), ["Truth/0", "Floor/1"]);
@@ -59,6 +62,11 @@ Deno.test("exact-joint writes its tables, checkpoints, charts and pages", async 
     ]);
     const json = JSON.parse(await Deno.readTextFile(`${out}/results.json`));
     assert.equal(json.rows.length, results.rows.length);
+    assert.deepEqual(json.overrides, overrides);
+    assert.deepEqual(json.config.distill.divergence, { kind: "rkl" });
+    assert.equal(json.config.distill.init.sigma, 0, "the profile's σ");
+    assert.equal(json.config.distill.init.rInit.value, 0.6, "the paper's r_init, filled in");
+    assert.equal(json.config.teacher.iterations, 15);
     const html = await Deno.readTextFile(`${out}/results.html`);
     assert.equal(html.match(/class="dimo-chart"/g)?.length, 3);
 
@@ -79,12 +87,14 @@ Deno.test("exact-joint rejects an unknown sweep and a teacher of another archite
   const out = await Deno.makeTempDir({ dir: ".tmp", prefix: "exact-joint-" });
   try {
     await assert.rejects(runExactJoint(context(out, { sweep: "rinit" }), TINY), /'--sweep' must be one of/);
+    const set = (...overrides: string[]) => runExactJoint(context(`${out}/set`, { overrides }), TINY);
+    await assert.rejects(set("distill.init.sigmaa=0"), /'distill\.init\.sigmaa' must be a known setting/);
+    await assert.rejects(set("teacher.iterations=lots"), /'teacher\.iterations' must be a number/);
+    await assert.rejects(set("distill.init.sigma=2"), /'init\.sigma' must be a number in \[0, 1\)/);
+    await assert.rejects(set("teacher.iterations=0.5"), /'teacher\.iterations' must be an integer/);
+    assert.equal(await Deno.stat(`${out}/set`).catch(() => undefined), undefined, "refused before any work");
     const wide = { ...TINY, teacher: { ...TINY.teacher, iterations: 1 } };
-    await runExactJoint(context(out), {
-      ...wide,
-      distill: { ...TINY.distill, iterations: 1 },
-      evalSamples: 64,
-    });
+    await runExactJoint(context(out), { ...wide, distillIterations: 1, evalSamples: 64 });
     const narrow = { ...TINY, teacher: { ...TINY.teacher, width: 8 } };
     await assert.rejects(
       runExactJoint(context(`${out}/again`, { teacher: `${out}/teacher.safetensors` }), narrow),
@@ -97,7 +107,7 @@ Deno.test("exact-joint rejects an unknown sweep and a teacher of another archite
 
 Deno.test("a stopped exact-joint run, started again into its --out, ends as an uninterrupted run", async () => {
   const dir = await Deno.makeTempDir({ dir: ".tmp", prefix: "exact-joint-resume-" });
-  const profile = { ...TINY, distill: { ...TINY.distill, iterations: 6 }, evalSamples: 256 };
+  const profile = { ...TINY, distillIterations: 6, evalSamples: 256 };
   const quiet = { progress: silentProgress };
   try {
     const before = tf.memory().numTensors;

@@ -215,3 +215,4 @@ export function checkDtype(
     );
   }
 }
+export * from "./overrides.ts";
