@@ -24,13 +24,7 @@ import {
 } from "../lib/models/mod.ts";
 import { resolveMdmTrainConfig, type TrainedTeacher, trainTeacher } from "../lib/mdm/mod.ts";
 import { sampleAncestral, sampleMaskGit } from "../lib/sampling/mod.ts";
-import {
-  type DistillConfig,
-  distillStudent,
-  generateOneStep,
-  type PartialDistillConfig,
-  resolveDistillConfig,
-} from "../lib/distill/mod.ts";
+import { distillStudent, generateOneStep, type PartialDistillConfig } from "../lib/distill/mod.ts";
 import type { ExperimentContext } from "./registry.ts";
 import { pathKind } from "./files.ts";
 import { loadTrainedTeacher, saveTrainedTeacher } from "./teacher_file.ts";
