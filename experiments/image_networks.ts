@@ -67,13 +67,17 @@ export interface TrainingData {
 
 /** The k-means tokenizer's codebook size, the patches it clusters and its Lloyd iterations. */
 export interface TokenizerSettings {
+  /** Codes in the codebook. */
   readonly codebookSize: number;
+  /** Patches sampled from the training images to cluster. */
   readonly samplePatches: number;
+  /** Most Lloyd iterations. */
   readonly iterations: number;
 }
 
 /** The feature classifier's passes over the training images. */
 export interface ClassifierSettings {
+  /** Passes over the training images. */
   readonly epochs: number;
 }
 
