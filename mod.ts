@@ -42,6 +42,7 @@
 
 // Layer 0–2: randomness, the backend and files.
 export * from "./lib/rng/mod.ts";
+export * from "./lib/progress/mod.ts";
 export {
   BACKEND_NAMES,
   type BackendInfo,

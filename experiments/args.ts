@@ -10,6 +10,7 @@
 import { parseArgs } from "node:util";
 import { checkOneOf, errorMessage, parseIntegerArg } from "../lib/validate/mod.ts";
 import type { ExperimentName } from "./registry.ts";
+import { PROFILE_NAMES } from "./settings.ts";
 
 /** One flag of the command line. */
 export interface Flag {
@@ -31,6 +32,8 @@ export interface Flag {
   readonly default?: string;
   /** A one-letter alias (`-h`). */
   readonly short?: string;
+  /** Whether the flag may be repeated; its values are then collected in order. */
+  readonly multiple?: boolean;
 }
 
 /** Every flag, in the order `--help` lists them. */
@@ -38,9 +41,9 @@ export const FLAGS = [
   {
     name: "profile",
     kind: "string",
-    value: "quick|full",
-    help: "the settings: quick (minutes on a CPU) or full (the recipe of the reported numbers)",
-    choices: ["quick", "full"],
+    value: PROFILE_NAMES.join("|"),
+    help: "the settings: smoke (a minute or two), quick (minutes on a CPU) or full (the reported numbers)",
+    choices: PROFILE_NAMES,
     default: "quick",
   },
   {
@@ -90,11 +93,19 @@ export const FLAGS = [
     experiments: ["mnist", "fashion"],
     min: 10,
   },
+  {
+    name: "set",
+    kind: "string",
+    value: "KEY=VALUE",
+    help: "override one setting of the profile (repeatable), e.g. distill.init.sigma=0.1",
+    multiple: true,
+  },
   { name: "help", kind: "boolean", help: "print this help and exit", short: "h" },
 ] as const satisfies readonly Flag[];
 
 type FlagEntry = typeof FLAGS[number];
-type ValueOf<F extends Flag> = F["kind"] extends "integer" ? number
+type ValueOf<F extends Flag> = F extends { readonly multiple: true } ? string[]
+  : F["kind"] extends "integer" ? number
   : F["kind"] extends "boolean" ? boolean
   : F extends { readonly choices: readonly (infer C)[] } ? C
   : string;
@@ -144,6 +155,7 @@ export function parseExperimentArgs(
           {
             type: flag.kind === "boolean" ? "boolean" : "string",
             ...flag.short ? { short: flag.short } : {},
+            ...flag.multiple ? { multiple: true } : {},
           },
         ]),
       ),
@@ -172,6 +184,10 @@ export function parseExperimentArgs(
       throw new RangeError(
         `Cannot run ${name} with --${flag.name}: only ${flag.experiments.join(" and ")} take it`,
       );
+    }
+    if (flag.multiple && Array.isArray(text)) {
+      options[flag.name] = text;
+      continue;
     }
     if (typeof text !== "string") continue;
     if (flag.kind === "integer") {

@@ -4,7 +4,8 @@
  * Runs one experiment and writes `results.json`, `results.md` and `results.html` to `--out` (and
  * the networks it trains). With no name it runs the default experiment in its quick profile. `--teacher` starts
  * from a saved teacher instead of training one; `--sweep` runs ablation tables instead of the
- * main one. `--threads` (or `DIMO_THREADS`) sets the wasm backend's threads (default: the
+ * main one. `--set distill.init.sigma=0` (repeatable) overrides one setting of the profile, typed
+ * by its default (unknown keys are refused); the overrides are recorded in results.json. `--threads` (or `DIMO_THREADS`) sets the wasm backend's threads (default: the
  * machine's cores).
  *
  * @module
@@ -65,6 +66,7 @@ export async function main(args: string[]): Promise<void> {
     checkpoints: options.checkpoints,
     evalSamples: options["eval-samples"],
     out,
+    overrides: options.set ?? [],
   });
   await writeResults(out, results);
   console.log(resultsMarkdown(results));

@@ -12,61 +12,91 @@
  */
 import * as tf from "../lib/backend/tf.ts";
 import { createRng, type Rng } from "../lib/rng/mod.ts";
-import { checkOneOf } from "../lib/validate/mod.ts";
+import { checkInteger, checkOneOf } from "../lib/validate/mod.ts";
 import { createTemplateMixture, type ExactJoint, type TokenSamples } from "../lib/data/mod.ts";
 import { evaluateSamples, noiseFloor, type SampleMetrics } from "../lib/eval/mod.ts";
 import {
   loadTransformer,
   resolveTransformerConfig,
   saveTransformer,
+  type Transformer,
   type TransformerConfig,
 } from "../lib/models/mod.ts";
-import { resolveMdmTrainConfig } from "../lib/mdm/mod.ts";
+import { resolveMdmTrainConfig, type TrainedTeacher, trainTeacher } from "../lib/mdm/mod.ts";
 import { sampleAncestral, sampleMaskGit } from "../lib/sampling/mod.ts";
-import {
-  type DistillConfig,
-  generateOneStep,
-  type PartialDistillConfig,
-  resolveDistillConfig,
-} from "../lib/distill/mod.ts";
+import { distillStudent, generateOneStep, type PartialDistillConfig } from "../lib/distill/mod.ts";
 import type { ExperimentContext } from "./registry.ts";
+import { pathKind } from "./files.ts";
+import { loadTrainedTeacher, saveTrainedTeacher } from "./teacher_file.ts";
 import type { ResultRow, Results, RuntimeRow } from "./results.ts";
 import {
-  type CurvePoint,
+  DISTILL_STATE_FILE,
   type DistillSettings,
-  distillStudent,
+  type ProfileName,
+  resolveProfile,
   type TeacherSettings,
-  trainTeacher,
-} from "./training.ts";
+  withDistillOverride,
+} from "./settings.ts";
+import { type CurvePoint, Progress, type ProgressReporter } from "../lib/progress/mod.ts";
 import { type Chart, trainingCurves } from "../lib/viz/mod.ts";
 
-/** Settings of one profile. */
-export interface ExactJointProfile {
+/**
+ * Settings of one profile: the teacher's, the overrides of the paper's distillation settings and
+ * the iterations, and the samples per row.
+ */
+export interface ExactJointProfile extends DistillSettings {
+  /** The teacher's size and MDM training. */
   readonly teacher: TeacherSettings;
-  /**
-   * Di[M]O iterations and the overrides of the paper's defaults for this toy: batch and the two
-   * learning rates (the aux model learns faster than the student, so it keeps up with it).
-   */
-  readonly distill: DistillSettings;
   /** Samples per evaluated row. */
   readonly evalSamples: number;
 }
 
 /**
- * `quick` fits 10 minutes on one wasm thread; `full` trains both networks 2.5–4× longer and
- * scores 5× more samples (about 40 minutes). Learning rates: a student rate of 2e-4 with the aux
- * model at 1e-3 converged fastest among those tried at batch 64 (1e-4/1e-4, 1e-4/1e-3,
- * 3e-4/3e-4, 5e-4/2e-3 and 1e-3/3e-3 were slower or unstable).
+ * Every profile's distillation, as overrides of the paper's settings:
+ *
+ * - no guidance (`teacherGuidance: 1`; CFG would move the target away from the truth) and no
+ *   dropout (the teacher was trained without): what a distance to the true joint requires;
+ * - batch 64, the student's learning rate 2e-4 and the aux model's 1e-3 (the aux model learns
+ *   faster than the student, so it keeps up with it): the fastest to converge among those tried
+ *   at batch 64 (1e-4/1e-4, 1e-4/1e-3, 3e-4/3e-4, 5e-4/2e-3 and 1e-3/3e-3 were slower or unstable);
+ * - σ = 0 (`init.sigma`), where the paper uses 0.1: the `sigma` sweep (0, 0.1, 0.3) found that
+ *   noise of scale 0.1 drowns the input embeddings of this small transformer, whose scale is
+ *   about 0.05, and σ = 0 gave the lowest TV.
  */
-export const EXACT_JOINT_PROFILES: Readonly<Record<"quick" | "full", ExactJointProfile>> = {
+const DISTILL: PartialDistillConfig = {
+  teacherGuidance: 1,
+  dropout: false,
+  batch: 64,
+  studentAdam: { lr: 2e-4 },
+  auxAdam: { lr: 1e-3 },
+  init: { sigma: 0 },
+};
+
+/** The teacher of `quick` and `full`: 2 blocks of width 64, batch 256. */
+const TEACHER = { width: 64, layers: 2, heads: 4, batch: 256, lr: 1e-3 } as const;
+
+/**
+ * The profiles. `smoke` is a short run of the same pipeline (a minute or two on one wasm thread);
+ * `quick` fits 10 minutes on one wasm thread; `full` trains both networks 2.5–4× longer and
+ * scores 5× more samples (about 40 minutes).
+ */
+export const EXACT_JOINT_PROFILES: Readonly<Record<ProfileName, ExactJointProfile>> = {
+  smoke: {
+    teacher: { width: 32, layers: 1, heads: 2, iterations: 300, batch: 128, lr: 1e-3 },
+    distill: DISTILL,
+    distillIterations: 150,
+    evalSamples: 4096,
+  },
   quick: {
-    teacher: { width: 64, layers: 2, heads: 4, iterations: 1200, batch: 256, lr: 1e-3 },
-    distill: { iterations: 1000, batch: 64, studentLr: 2e-4, auxLr: 1e-3 },
+    teacher: { ...TEACHER, iterations: 1200 },
+    distill: DISTILL,
+    distillIterations: 1000,
     evalSamples: 20_000,
   },
   full: {
-    teacher: { width: 64, layers: 2, heads: 4, iterations: 3000, batch: 256, lr: 1e-3 },
-    distill: { iterations: 4000, batch: 64, studentLr: 2e-4, auxLr: 1e-3 },
+    teacher: { ...TEACHER, iterations: 3000 },
+    distill: DISTILL,
+    distillIterations: 4000,
     evalSamples: 100_000,
   },
 };
@@ -90,7 +120,12 @@ function teacherConfig(joint: ExactJoint, profile: ExactJointProfile): Transform
 }
 
 /** Trains the teacher on the joint's samples, toward the true conditional: no label drop, no smoothing. */
-function trainJointTeacher(joint: ExactJoint, profile: ExactJointProfile, rng: Rng, curve: CurvePoint[]) {
+function trainJointTeacher(
+  joint: ExactJoint,
+  profile: ExactJointProfile,
+  rng: Rng,
+  progress?: ProgressReporter,
+): Promise<TrainedTeacher> {
   const { seqLen } = joint.spec;
   const { iterations, batch, lr } = profile.teacher;
   const data = rng.fork("data");
@@ -102,10 +137,7 @@ function trainJointTeacher(joint: ExactJoint, profile: ExactJointProfile, rng: R
   return trainTeacher(
     teacherConfig(joint, profile),
     { iterations, lr, warmupSteps: 100, config, nextBatch },
-    {
-      rng,
-      curve,
-    },
+    { rng, progress },
   );
 }
 
@@ -115,6 +147,7 @@ async function drawSamples(
   classes: number,
   rng: Rng,
   sampler: (labels: tf.Tensor1D, hostLabels: Int32Array) => tf.Tensor2D,
+  progress: Progress,
 ): Promise<{ samples: TokenSamples; seconds: number }> {
   const labels = Int32Array.from({ length: n }, () => rng.int(classes));
   const chunks: Int32Array[] = [];
@@ -125,27 +158,12 @@ async function drawSamples(
     const tokens = sampler(part, hostLabels);
     chunks.push(await tokens.data() as Int32Array);
     tf.dispose([part, tokens]);
+    progress.tick(Math.min(n, from + SAMPLE_CHUNK));
   }
   const seconds = (performance.now() - start) / 1000;
   const tokens = new Int32Array(chunks.reduce((s, c) => s + c.length, 0));
   chunks.reduce((offset, c) => (tokens.set(c, offset), offset + c.length), 0);
   return { samples: { tokens, labels }, seconds };
-}
-
-/**
- * The paper's defaults, except what a distance to the true joint requires: no guidance (CFG would
- * move the target away from the truth) and no dropout (the teacher was trained without).
- */
-function distillConfig(profile: ExactJointProfile, override: PartialDistillConfig = {}): DistillConfig {
-  const { batch, studentLr, auxLr } = profile.distill;
-  return resolveDistillConfig({
-    batch,
-    teacherGuidance: 1,
-    dropout: false,
-    studentAdam: { lr: studentLr },
-    auxAdam: { lr: auxLr },
-    ...override,
-  });
 }
 
 function metricsOf(m: SampleMetrics): Record<string, number> {
@@ -158,12 +176,13 @@ interface SweepPoint {
   readonly override: PartialDistillConfig;
 }
 
-const fixedRInit = (value: number): SweepPoint => ({
-  label: `r_init = ${value}`,
-  override: { init: { rInit: { kind: "fixed", value } } },
+/** r_init fixed at `value`, with embedding noise σ. */
+const fixedRInit = (value: number, sigma: number): SweepPoint => ({
+  label: `r_init = ${value}, σ = ${sigma}`,
+  override: { init: { rInit: { kind: "fixed", value }, sigma } },
 });
 
-/** The ablations of `--sweep`, one table each; the other settings stay at the experiment's. */
+/** The ablations of `--sweep`, one table each; the other settings stay at the profile's. */
 const SWEEPS: Record<string, readonly SweepPoint[]> = {
   divergence: [
     { label: "forward KL", override: { divergence: { kind: "fkl" } } },
@@ -172,13 +191,11 @@ const SWEEPS: Record<string, readonly SweepPoint[]> = {
     { label: "Jensen–Shannon", override: { divergence: { kind: "js" } } },
     { label: "total variation", override: { divergence: { kind: "tv" } } },
   ],
-  "r-init": [0, 0.3, 0.6, 1].map(fixedRInit),
+  // r_init at the paper's σ = 0.1 (the profiles' σ is 0).
+  "r-init": [0, 0.3, 0.6, 1].map((value) => fixedRInit(value, 0.1)),
   // r_init without the embedding noise: with σ = 0 and r_init = 1 every x_init is the same, so the
   // student's one step is a product of marginals, bound by the factorised floor.
-  "r-init-sigma-0": [0, 0.3, 0.6, 1].map((value) => ({
-    label: `r_init = ${value}, σ = 0`,
-    override: { init: { rInit: { kind: "fixed", value }, sigma: 0 } },
-  })),
+  "r-init-sigma-0": [0, 0.3, 0.6, 1].map((value) => fixedRInit(value, 0)),
   sigma: [0, 0.1, 0.3].map((sigma) => ({ label: `σ = ${sigma}`, override: { init: { sigma } } })),
 };
 
@@ -189,7 +206,12 @@ export const EXACT_JOINT_SWEEPS: readonly string[] = Object.keys(SWEEPS);
 class Table {
   readonly rows: ResultRow[] = [];
   readonly runtime: RuntimeRow[] = [];
-  constructor(readonly joint: ExactJoint, readonly n: number, readonly rng: Rng) {}
+  constructor(
+    readonly joint: ExactJoint,
+    readonly n: number,
+    readonly rng: Rng,
+    readonly progress?: ProgressReporter,
+  ) {}
 
   /** Samples `n` sequences with `sampler`, scores them against the truth and records a row. */
   async add(
@@ -199,11 +221,20 @@ class Table {
   ): Promise<SampleMetrics> {
     const { runtimeMethod, gapReference } = options;
     const draw = this.rng.fork(`${row.table ?? ""}/${row.group}/${row.method}/${row.steps}`);
+    const label = `sampling: ${
+      row.table ? `${row.table}, ` : ""
+    }${row.group}, ${row.method}, ${row.steps} step(s)`;
+    const progress = new Progress(label, this.n, {
+      every: SAMPLE_CHUNK,
+      unit: "samples",
+      reporter: this.progress,
+    });
     const { samples, seconds } = await drawSamples(
       this.n,
       this.joint.spec.classes,
       draw,
       (l, host) => sampler(l, draw, host),
+      progress,
     );
     const metrics = evaluateSamples(this.joint, samples);
     const gap = gapReference && { gap_closed: gapClosed(metrics.tv, gapReference) };
@@ -258,43 +289,62 @@ function tvAgainstSteps(rows: readonly ResultRow[], seqLen: number): Chart {
   };
 }
 
-/** Loads `--teacher` (checking its architecture) or trains one and saves it beside the results. */
+/** The teacher's file in the output directory: reused by a run started again into it. */
+export const TEACHER_FILE = "teacher.safetensors";
+
+/**
+ * Loads `--teacher` (checking its architecture), or the teacher an earlier run saved in `--out`
+ * (checking its architecture, seed and training settings), or trains one and saves it there.
+ */
 async function obtainTeacher(
   context: ExperimentContext,
   joint: ExactJoint,
   profile: ExactJointProfile,
-  options: { rng: Rng; curve: CurvePoint[] },
-) {
-  const expected = teacherConfig(joint, profile);
-  if (context.teacher !== undefined) return await loadTransformer(context.teacher, { expected });
-  const teacher = await trainJointTeacher(joint, profile, options.rng.fork("teacher"), options.curve);
-  await saveTransformer(`${context.out}/teacher.safetensors`, teacher, {
-    "dimo.experiment": "exact-joint",
-    "dimo.profile": context.profile,
-    "dimo.seed": String(context.seed),
+  rng: Rng,
+): Promise<{ teacher: Transformer; curve: readonly CurvePoint[] }> {
+  const config = teacherConfig(joint, profile);
+  if (context.teacher !== undefined) {
+    return { teacher: await loadTransformer(context.teacher, { expected: config }), curve: [] };
+  }
+  const path = `${context.out}/${TEACHER_FILE}`;
+  const record = { seed: context.seed, settings: { ...profile.teacher } };
+  if (await pathKind(path) === "file") {
+    const reused = await loadTrainedTeacher(path, { config, record });
+    console.log(`exact-joint: reusing the teacher an earlier run saved in ${path} (seed ${context.seed})`);
+    return reused;
+  }
+  const { teacher, curve } = await trainJointTeacher(joint, profile, rng.fork("teacher"), context.progress);
+  await saveTrainedTeacher(path, teacher, {
+    record,
+    curve,
+    metadata: { "dimo.experiment": "exact-joint", "dimo.profile": context.profile },
   });
-  return teacher;
+  return { teacher, curve };
 }
 
 /**
- * Runs the benchmark with explicit settings (the CLI passes its profile's; tests pass tiny ones).
+ * Runs the benchmark with explicit settings (the CLI passes its profile's; tests pass tiny ones),
+ * after applying the context's `--set` overrides to them.
  *
  * @param context The command line's choices; `context.profile` only labels the results.
- * @param profile The settings.
- * @returns The results.
+ * @param settings The profile's settings.
+ * @returns The results; `config` holds the resolved settings and `overrides` the `--set` strings.
  */
 export async function runExactJoint(
   context: ExperimentContext,
-  profile: ExactJointProfile,
+  settings: ExactJointProfile,
 ): Promise<Results> {
   const sweeps = context.sweep?.split(",").map((s) => s.trim()) ?? [];
   sweeps.forEach((name) => checkOneOf("run exact-joint", "--sweep", name, EXACT_JOINT_SWEEPS));
+  const overrides = context.overrides ?? [];
+  const profile = resolveProfile("run exact-joint", settings, overrides);
+  checkInteger("run exact-joint", "evalSamples", profile.evalSamples, 10);
   await Deno.mkdir(context.out, { recursive: true }); // the student is saved there even with --teacher
   const rng = createRng(context.seed);
   const joint = createTemplateMixture({ seed: context.seed });
   const { seqLen, symbols } = joint.spec;
   const n = profile.evalSamples;
-  const table = new Table(joint, n, rng.fork("rows"));
+  const table = new Table(joint, n, rng.fork("rows"), context.progress);
 
   const floor = noiseFloor(joint, { n, rng: rng.fork("floor") });
   table.rows.push({
@@ -312,56 +362,78 @@ export async function runExactJoint(
     },
   );
 
-  const teacherCurve: CurvePoint[] = [];
-  const teacher = await obtainTeacher(context, joint, profile, { rng, curve: teacherCurve });
-  const denoiser = teacher.asDenoiser({ validateIds: false });
-  const sizes = { seqLen, maskId: teacher.layout.maskId, codebookSize: symbols };
-  // The sweeps only need the ancestral rows that define the gap; the main table has them all.
-  const stepCounts = sweeps.length > 0 ? [1, seqLen] : [...new Set([1, 2, 4, seqLen])];
-  const tvAncestral = new Map<number, number>();
-  for (const steps of stepCounts) {
-    if (sweeps.length === 0) {
-      const method = "MaskGIT sampler (no Gumbel noise)";
-      await table.add(
+  const { teacher, curve: teacherCurve } = await obtainTeacher(context, joint, profile, rng);
+  const distillCurves: { label: string; curve: readonly CurvePoint[] }[] = [];
+  try {
+    const denoiser = teacher.asDenoiser({ validateIds: false });
+    const sizes = { seqLen, maskId: teacher.layout.maskId, codebookSize: symbols };
+    // The sweeps only need the ancestral rows that define the gap; the main table has them all.
+    const stepCounts = sweeps.length > 0 ? [1, seqLen] : [...new Set([1, 2, 4, seqLen])];
+    const tvAncestral = new Map<number, number>();
+    for (const steps of stepCounts) {
+      if (sweeps.length === 0) {
+        const method = "MaskGIT sampler (no Gumbel noise)";
+        await table.add(
+          { group: "Teacher", method, steps },
+          (l, r) => sampleMaskGit(denoiser, l, r, { ...sizes, steps, gumbelTemperature: 0 }),
+          { runtimeMethod: `teacher, ${method}` },
+        );
+      }
+      const method = "ancestral sampler";
+      const metrics = await table.add(
         { group: "Teacher", method, steps },
-        (l, r) => sampleMaskGit(denoiser, l, r, { ...sizes, steps, gumbelTemperature: 0 }),
+        (l, r) => sampleAncestral(denoiser, l, r, { ...sizes, steps }),
         { runtimeMethod: `teacher, ${method}` },
       );
+      tvAncestral.set(steps, metrics.tv);
     }
-    const method = "ancestral sampler";
-    const metrics = await table.add(
-      { group: "Teacher", method, steps },
-      (l, r) => sampleAncestral(denoiser, l, r, { ...sizes, steps }),
-      { runtimeMethod: `teacher, ${method}` },
-    );
-    tvAncestral.set(steps, metrics.tv);
-  }
-  const reference = { oneStep: tvAncestral.get(1)!, allSteps: tvAncestral.get(seqLen)! };
+    const reference = { oneStep: tvAncestral.get(1)!, allSteps: tvAncestral.get(seqLen)! };
 
-  const { iterations } = profile.distill;
-  const distillCurves: { label: string; curve: CurvePoint[] }[] = [];
-  const distilRow = async (tableName: string | undefined, point: SweepPoint, save?: string) => {
-    const config = distillConfig(profile, point.override);
-    const label = `Di[M]O${point.label ? ` (${point.label})` : ""}`;
-    const curve: CurvePoint[] = [];
-    distillCurves.push({ label, curve });
-    const student = await distillStudent(teacher, config, { iterations, seed: context.seed, label, curve });
-    const method = point.label || `one-step student (EMA), ${iterations} iterations`;
-    await table.add(
-      { table: tableName, group: "Di[M]O", method, steps: 1 },
-      (labels, r) => generateOneStep(student, config.init, labels, r),
-      { runtimeMethod: tableName === undefined ? "Di[M]O student" : undefined, gapReference: reference },
-    );
-    if (save !== undefined) await saveTransformer(save, student, { "dimo.distill": JSON.stringify(config) });
-    student.dispose();
-  };
-  if (sweeps.length === 0) {
-    await distilRow(undefined, { label: "", override: {} }, `${context.out}/student.safetensors`);
+    const iterations = profile.distillIterations;
+    const distilRow = async (
+      tableName: string | undefined,
+      point: SweepPoint,
+      stateFile: string,
+      save?: string,
+    ) => {
+      const config = withDistillOverride(profile.distill, point.override);
+      const label = `Di[M]O${point.label ? ` (${point.label})` : ""}`;
+      const { student, curve } = await distillStudent(teacher, config, {
+        iterations,
+        seed: context.seed,
+        label,
+        checkpoint: `${context.out}/${stateFile}`,
+        progress: context.progress,
+        signal: context.signal,
+      });
+      distillCurves.push({ label, curve });
+      const method = point.label || `one-step student (EMA), ${iterations} iterations`;
+      await table.add(
+        { table: tableName, group: "Di[M]O", method, steps: 1 },
+        (labels, r) => generateOneStep(student, config.init, labels, r),
+        { runtimeMethod: tableName === undefined ? "Di[M]O student" : undefined, gapReference: reference },
+      );
+      if (save !== undefined) {
+        await saveTransformer(save, student, { "dimo.distill": JSON.stringify(config) });
+      }
+      student.dispose();
+    };
+    if (sweeps.length === 0) {
+      await distilRow(
+        undefined,
+        { label: "", override: {} },
+        DISTILL_STATE_FILE,
+        `${context.out}/student.safetensors`,
+      );
+    }
+    for (const name of sweeps) {
+      for (const [i, point] of SWEEPS[name].entries()) {
+        await distilRow(`sweep: ${name}`, point, `distill-state-${name}-${i}.safetensors`);
+      }
+    }
+  } finally {
+    teacher.dispose();
   }
-  for (const name of sweeps) {
-    for (const point of SWEEPS[name]) await distilRow(`sweep: ${name}`, point);
-  }
-  teacher.dispose();
 
   return {
     experiment: "exact-joint",
@@ -373,9 +445,9 @@ export async function runExactJoint(
       joint: joint.spec,
       ...profile,
       teacher: context.teacher ?? profile.teacher,
-      distillConfig: distillConfig(profile),
       sweeps,
     },
+    overrides,
     rows: table.rows,
     runtime: table.runtime,
     charts: [
@@ -384,7 +456,7 @@ export async function runExactJoint(
         ? [trainingCurves(teacherCurve, { keys: ["loss"], title: "Teacher: masked cross-entropy" })]
         : []),
       ...distillCurves.map(({ label, curve }) =>
-        trainingCurves(curve, { keys: ["aux_loss", "g_squared"], title: `${label}: aux loss and ½Σg²/B` })
+        trainingCurves(curve, { keys: ["auxLoss", "gSquared"], title: `${label}: aux loss and ½Σg²/B` })
       ),
     ],
     notes: [

@@ -25,10 +25,10 @@ import {
   type TransformerConfig,
 } from "../lib/models/mod.ts";
 import { PatchTokenizer, trainKMeansTokenizer } from "../lib/tokenizer/mod.ts";
-import { resolveMdmTrainConfig } from "../lib/mdm/mod.ts";
-import type { DistillConfig } from "../lib/distill/mod.ts";
-import { type CurvePoint, distillStudent, type TeacherSettings, trainTeacher } from "./training.ts";
-import { Progress } from "./progress.ts";
+import { resolveMdmTrainConfig, type TrainedTeacher, trainTeacher } from "../lib/mdm/mod.ts";
+import { type DistillConfig, distillStudent } from "../lib/distill/mod.ts";
+import { type CurvePoint, Progress, type ProgressReporter } from "../lib/progress/mod.ts";
+import { DISTILL_STATE_FILE, type TeacherSettings } from "./settings.ts";
 import { pathKind } from "./files.ts";
 
 /** How one network came to be: trained in this run, or loaded (with what its directory says). */
@@ -67,13 +67,17 @@ export interface TrainingData {
 
 /** The k-means tokenizer's codebook size, the patches it clusters and its Lloyd iterations. */
 export interface TokenizerSettings {
+  /** Codes in the codebook. */
   readonly codebookSize: number;
+  /** Patches sampled from the training images to cluster. */
   readonly samplePatches: number;
+  /** Most Lloyd iterations. */
   readonly iterations: number;
 }
 
 /** The feature classifier's passes over the training images. */
 export interface ClassifierSettings {
+  /** Passes over the training images. */
   readonly epochs: number;
 }
 
@@ -90,13 +94,11 @@ export interface NetworkTraining {
   readonly rng: Rng;
   /** A teacher checkpoint to load instead of the directory's or a trained one. */
   readonly teacherFile?: string;
+  /** Where progress goes; stderr by default. */
+  readonly progress?: ProgressReporter;
+  /** Stops the distillation after the iteration in progress, its state saved. */
+  readonly signal?: AbortSignal;
 }
-
-/**
- * The distillation's whole state (student, auxiliary model, EMA, optimisers, random streams), saved
- * as it runs: a run that stopped goes on from it when started again with the same `--out`.
- */
-export const DISTILL_STATE_FILE = "distill-state.safetensors";
 
 /** The name of the file describing a checkpoint directory's networks. */
 export const TRAINING_FILE = "training.json";
@@ -171,7 +173,6 @@ export async function loadOrTrainNetworks(
 ): Promise<ImageNetworks> {
   const loadedRecords = from === undefined ? {} : await readTrainingRecords(from);
   const records: Partial<Record<NetworkName, NetworkRecord>> = {};
-  const curves = { teacher: [] as CurvePoint[], student: [] as CurvePoint[] };
   const saveRecords = () =>
     writeTextFileAtomic(`${out}/${TRAINING_FILE}`, JSON.stringify(records, null, 2) + "\n");
 
@@ -204,7 +205,16 @@ export async function loadOrTrainNetworks(
     (path) => PatchTokenizer.load(path),
     async () => {
       const { images } = await t.data();
-      const network = await trainKMeansTokenizer(images, { rng: t.rng.fork("tokenizer"), ...t.tokenizer });
+      const progress = new Progress("tokenizer", t.tokenizer.iterations, {
+        every: 1,
+        unit: "iterations",
+        reporter: t.progress,
+      });
+      const network = await trainKMeansTokenizer(images, {
+        rng: t.rng.fork("tokenizer"),
+        ...t.tokenizer,
+        onIteration: ({ iteration, inertia }) => progress.tick(iteration, { inertia }),
+      });
       return { network, details: { ...t.tokenizer, trainImages: images.shape[0] } };
     },
     (path, network) => network.save(path),
@@ -214,7 +224,11 @@ export async function loadOrTrainNetworks(
     (path) => loadClassifier(path),
     async () => {
       const { images, labels } = await t.data();
-      const progress = new Progress("classifier", t.classifier.epochs, { every: 1, unit: "epochs" });
+      const progress = new Progress("classifier", t.classifier.epochs, {
+        every: 1,
+        unit: "epochs",
+        reporter: t.progress,
+      });
       const network = await trainClassifier(images, labels, {
         rng: t.rng.fork("classifier"),
         epochs: t.classifier.epochs,
@@ -229,9 +243,8 @@ export async function loadOrTrainNetworks(
     "teacher",
     (path) => loadTransformer(path, { expected: config }),
     async () => {
-      const network = await trainImageTeacher(config, t, tokenizer, curves.teacher);
+      const { teacher: network, curve } = await trainImageTeacher(config, t, tokenizer);
       const { iterations, batch, lr } = t.teacher;
-      const curve = curves.teacher;
       return { network, details: { iterations, batch, lr, finalLoss: curve.at(-1)?.loss, curve } };
     },
     saveTransformer,
@@ -241,12 +254,13 @@ export async function loadOrTrainNetworks(
     "student",
     (path) => loadTransformer(path, { expected: teacher.config }),
     async () => {
-      const network = await distillStudent(teacher, t.distill.config, {
+      const { student: network, curve } = await distillStudent(teacher, t.distill.config, {
         iterations: t.distill.iterations,
         seed: t.seed,
         label: "Di[M]O",
-        curve: curves.student,
         checkpoint: `${out}/${DISTILL_STATE_FILE}`,
+        progress: t.progress,
+        signal: t.signal,
       });
       const { batch, studentAdam, auxAdam } = t.distill.config;
       return {
@@ -256,8 +270,8 @@ export async function loadOrTrainNetworks(
           batch,
           studentLr: studentAdam.lr,
           auxLr: auxAdam.lr,
-          finalAuxLoss: curves.student.at(-1)?.aux_loss,
-          curve: curves.student,
+          finalAuxLoss: curve.at(-1)?.auxLoss,
+          curve,
         },
       };
     },
@@ -295,8 +309,7 @@ async function trainImageTeacher(
   config: TransformerConfig,
   training: NetworkTraining,
   tokenizer: PatchTokenizer,
-  curve: CurvePoint[],
-): Promise<Transformer> {
+): Promise<TrainedTeacher> {
   const { iterations, batch, lr } = training.teacher;
   const rng = training.rng.fork("teacher");
   const pick = rng.fork("batches");
@@ -316,7 +329,7 @@ async function trainImageTeacher(
     return await trainTeacher(
       config,
       { iterations, lr, warmupSteps, config: resolveMdmTrainConfig({}), nextBatch },
-      { rng, curve },
+      { rng, progress: training.progress },
     );
   } finally {
     tokens.dispose();

@@ -23,11 +23,11 @@ import {
 import { ImageEvaluator } from "../lib/eval/mod.ts";
 import type { PatchTokenizer } from "../lib/tokenizer/mod.ts";
 import { sampleMaskGit } from "../lib/sampling/mod.ts";
-import { type DistillConfig, generateOneStep, resolveDistillConfig } from "../lib/distill/mod.ts";
+import { generateOneStep, type PartialDistillConfig } from "../lib/distill/mod.ts";
 import { type Chart, encodePng, imageGrid, trainingCurves } from "../lib/viz/mod.ts";
 import type { Experiment, ExperimentContext } from "./registry.ts";
 import type { ResultImage, ResultRow, Results, RuntimeRow } from "./results.ts";
-import { Progress } from "./progress.ts";
+import { Progress, type ProgressReporter } from "../lib/progress/mod.ts";
 import { pathKind } from "./files.ts";
 import {
   checkpointPlan,
@@ -39,24 +39,25 @@ import {
   type TokenizerSettings,
   type TrainingData,
 } from "./image_networks.ts";
-import type { DistillSettings, TeacherSettings } from "./training.ts";
+import { type DistillSettings, type ProfileName, resolveProfile, type TeacherSettings } from "./settings.ts";
 
 /** Settings of one profile. */
-export interface ImageProfile {
+export interface ImageProfile extends DistillSettings {
   /** Training images used (of 60,000), for every network. */
   readonly trainImages: number;
+  /** The k-means tokenizer. */
   readonly tokenizer: TokenizerSettings;
+  /** The feature classifier of the metrics. */
   readonly classifier: ClassifierSettings;
+  /** The teacher's size and MDM training. */
   readonly teacher: TeacherSettings;
   /**
-   * Distillation: iterations, batch, the student's and the auxiliary model's Adam learning rates,
-   * and σ of `x_init`'s embedding noise (0 here: the exact-joint sweep found the paper's 0.1
-   * drowns this transformer's embeddings, whose scale is 0.05).
+   * The teacher's MaskGIT sampler: the guidance scale s of `z_u + s·(z_c − z_u)`, ramped from 1
+   * at the first step to s at the last (the official MaskGIT's CFG weight w is s − 1), the Gumbel
+   * temperature of its confidences, and the step counts of the rows.
    */
-  readonly distill: DistillSettings & { readonly sigma: number };
-  /** The teacher's sampler: MaskGIT's CFG weight w (ramped), Gumbel temperature, and the step counts. */
   readonly sampler: {
-    readonly cfg: number;
+    readonly guidance: number;
     readonly gumbelTemperature: number;
     readonly steps: readonly number[];
   };
@@ -65,45 +66,63 @@ export interface ImageProfile {
 }
 
 /**
+ * Every profile's distillation, as overrides of the paper's MaskGIT settings (whose teacher
+ * guidance s = 2 is the sampler's): batch 32, the student's learning rate 2e-4 and the aux
+ * model's 1e-3, and σ = 0 (`init.sigma`; the paper's 0.1 drowns this transformer's input
+ * embeddings, whose scale is about 0.05, as the exact-joint `sigma` sweep found).
+ */
+const DISTILL: PartialDistillConfig = {
+  batch: 32,
+  studentAdam: { lr: 2e-4 },
+  auxAdam: { lr: 1e-3 },
+  init: { sigma: 0 },
+};
+
+/** The networks' sizes, shared by every profile (the shipped checkpoints have them). */
+const TEACHER = { width: 96, layers: 3, heads: 4, batch: 64, lr: 1e-3 } as const;
+const SAMPLER = { guidance: 2, gumbelTemperature: 4.5, steps: [16, 8, 4, 2] } as const;
+
+/**
  * The profiles. `full` trains every network (the recipe of the shipped checkpoints, sized for a
  * 2-core CPU) and scores 10,000 images a row; `quick` starts from the shipped checkpoints and
- * scores 1,000 (without them it trains the same architectures briefly).
+ * scores 1,000 (without them it trains the same architectures briefly); `smoke` also starts from
+ * them and scores 200 (without them it trains every network for a few iterations).
  */
-export const IMAGE_PROFILES: Readonly<Record<"quick" | "full", ImageProfile>> = {
+export const IMAGE_PROFILES: Readonly<Record<ProfileName, ImageProfile>> = {
+  smoke: {
+    trainImages: 2000,
+    tokenizer: { codebookSize: 256, samplePatches: 10_000, iterations: 3 },
+    classifier: { epochs: 1 },
+    teacher: { ...TEACHER, iterations: 60 },
+    distill: DISTILL,
+    distillIterations: 30,
+    sampler: SAMPLER,
+    evalSamples: 200,
+  },
   quick: {
     trainImages: 10_000,
     tokenizer: { codebookSize: 256, samplePatches: 50_000, iterations: 8 },
     classifier: { epochs: 1 },
-    teacher: { width: 96, layers: 3, heads: 4, iterations: 600, batch: 64, lr: 1e-3 },
-    distill: { iterations: 300, batch: 32, studentLr: 2e-4, auxLr: 1e-3, sigma: 0 },
-    sampler: { cfg: 1, gumbelTemperature: 4.5, steps: [16, 8, 4, 2] },
+    teacher: { ...TEACHER, iterations: 600 },
+    distill: DISTILL,
+    distillIterations: 300,
+    sampler: SAMPLER,
     evalSamples: 1000,
   },
   full: {
     trainImages: 20_000,
     tokenizer: { codebookSize: 256, samplePatches: 100_000, iterations: 10 },
     classifier: { epochs: 2 },
-    teacher: { width: 96, layers: 3, heads: 4, iterations: 1000, batch: 64, lr: 1e-3 },
-    distill: { iterations: 1500, batch: 32, studentLr: 2e-4, auxLr: 1e-3, sigma: 0 },
-    sampler: { cfg: 1, gumbelTemperature: 4.5, steps: [16, 8, 4, 2] },
+    teacher: { ...TEACHER, iterations: 1000 },
+    distill: DISTILL,
+    distillIterations: 1500,
+    sampler: SAMPLER,
     evalSamples: 10_000,
   },
 };
 
 /** Images per sampling call. */
 const CHUNK = 500;
-
-/** The paper's MaskGIT distillation settings with the profile's batch and learning rates. */
-function distillConfig(profile: ImageProfile): DistillConfig {
-  const { batch, studentLr, auxLr, sigma } = profile.distill;
-  return resolveDistillConfig({
-    batch,
-    teacherGuidance: 1 + profile.sampler.cfg,
-    init: { sigma },
-    studentAdam: { lr: studentLr },
-    auxAdam: { lr: auxLr },
-  });
-}
 
 /** Generates `n` images (labels cycling through the classes), timing the sampler with decoding. */
 async function generate(
@@ -112,10 +131,11 @@ async function generate(
   classes: number,
   tokenizer: PatchTokenizer,
   sampler: (labels: tf.Tensor1D) => tf.Tensor2D,
+  reporter?: ProgressReporter,
 ): Promise<{ images: tf.Tensor3D; labels: tf.Tensor1D; seconds: number }> {
   const labels = tf.tensor1d(Int32Array.from({ length: n }, (_, i) => i % classes), "int32");
   const parts: tf.Tensor3D[] = [];
-  const progress = new Progress(`sampling: ${label}`, n, { every: CHUNK, unit: "images" });
+  const progress = new Progress(`sampling: ${label}`, n, { every: CHUNK, unit: "images", reporter });
   const start = performance.now();
   // One chunk in flight: chunk k + 1 is queued before chunk k is read back (on a GPU a read-back
   // costs about 11 ms whatever its size), and the clock stops after the last read.
@@ -165,7 +185,7 @@ export function shippedCheckpoints(dataset: ImageDatasetName): string {
 async function checkpointSource(context: ExperimentContext, dataset: ImageDatasetName) {
   const shipped = shippedCheckpoints(dataset);
   const source = context.checkpoints ??
-    (context.profile === "quick" && await pathKind(shipped) === "directory" ? shipped : undefined);
+    (context.profile !== "full" && await pathKind(shipped) === "directory" ? shipped : undefined);
   if (source !== undefined) console.log((await checkpointPlan(source, context.teacher)).summary);
   return source;
 }
@@ -191,7 +211,7 @@ function describeNetworks(records: Readonly<Record<string, NetworkRecord>>): str
  *   profile starts from the shipped ones), `teacher` from a saved teacher, `evalSamples` overrides
  *   the profile's number of generated images per row.
  * @param dataset `mnist` or `fashion`.
- * @param profile The settings.
+ * @param settings The profile's settings, before the context's `--set` overrides.
  * @param sources Where the splits come from, when not from {@linkcode loadImageDataset} (a machine
  *   without the npm data packages); the training split is asked for only if a network is trained.
  * @returns The results.
@@ -199,10 +219,12 @@ function describeNetworks(records: Readonly<Record<string, NetworkRecord>>): str
 export async function runImages(
   context: ExperimentContext,
   dataset: ImageDatasetName,
-  profile: ImageProfile,
+  settings: ImageProfile,
   sources?: { readonly load: (split: ImageSplit) => Promise<ImageDataset> },
 ): Promise<Results> {
   const source = await checkpointSource(context, dataset); // first: a bad directory fails before any work
+  const overrides = context.overrides ?? [];
+  const profile = resolveProfile(`run ${dataset}`, settings, overrides);
   const rng = createRng(context.seed);
   const load = sources?.load ?? ((split: ImageSplit) => loadImageDataset(dataset, split));
   const test = await load("test");
@@ -226,17 +248,19 @@ export async function runImages(
     }
     return train.data;
   };
-  const dConfig = distillConfig(profile);
+  const dConfig = profile.distill;
   const networks: ImageNetworks = await loadOrTrainNetworks(source, context.out, {
     data: trainingData,
     classes,
     tokenizer: profile.tokenizer,
     classifier: profile.classifier,
     teacher: profile.teacher,
-    distill: { iterations: profile.distill.iterations, config: dConfig },
+    distill: { iterations: profile.distillIterations, config: dConfig },
     seed: context.seed,
     rng,
     teacherFile: context.teacher,
+    progress: context.progress,
+    signal: context.signal,
   });
   if (train !== undefined) tf.dispose([train.data.images, train.data.labels]);
   const { tokenizer, classifier, teacher, student, records, curves } = networks;
@@ -250,6 +274,13 @@ export async function runImages(
     `Feature classifier: test accuracy ${(100 * accuracy).toFixed(2)}%.`,
     ...describeNetworks(records),
   ];
+  // Rows scored: the tokenizer's ceiling, the teacher at each step count, the student; the
+  // evaluator's features of the test images come first.
+  const evaluation = new Progress("evaluation", profile.sampler.steps.length + 2, {
+    every: 1,
+    unit: "rows",
+    reporter: context.progress,
+  });
   const evaluator = await ImageEvaluator.create(classifier, testImages, { rng: rng.fork("is") });
 
   const score = async (
@@ -257,8 +288,16 @@ export async function runImages(
     file: string,
     sampler: (labels: tf.Tensor1D) => tf.Tensor2D,
   ) => {
-    const generated = await generate(`${row.group}, ${row.steps} step(s)`, n, classes, tokenizer, sampler);
+    const generated = await generate(
+      `${row.group}, ${row.steps} step(s)`,
+      n,
+      classes,
+      tokenizer,
+      sampler,
+      context.progress,
+    );
     const metrics = await evaluator.evaluate(generated.images, generated.labels);
+    evaluation.tick(rows.length + 1);
     rows.push({ ...row, metrics: { ...metrics } });
     runtime.push({
       method: `${row.group}, ${row.method}`,
@@ -281,9 +320,10 @@ export async function runImages(
     steps: 0,
     metrics: { ...await evaluator.evaluate(reconstructed, testLabels) },
   });
+  evaluation.tick(1);
   reconstructed.dispose();
 
-  const { cfg, gumbelTemperature } = profile.sampler;
+  const { guidance, gumbelTemperature } = profile.sampler;
   const denoiser = teacher.asDenoiser({ validateIds: false });
   const sizes = {
     seqLen: tokenizer.seqLen,
@@ -295,7 +335,7 @@ export async function runImages(
     await score(
       {
         group: "Teacher",
-        method: `MaskGIT sampler, CFG w = ${cfg} (ramped), Gumbel ${gumbelTemperature}`,
+        method: `MaskGIT sampler, guidance s = ${guidance} (ramped), Gumbel ${gumbelTemperature}`,
         steps,
       },
       `samples-teacher-${steps}.png`,
@@ -303,7 +343,7 @@ export async function runImages(
         sampleMaskGit(denoiser, labels, draw, {
           ...sizes,
           steps,
-          guidance: { kind: "linear", scale: 1 + cfg },
+          guidance: { kind: "linear", scale: guidance },
           nullClass: teacher.layout.nullClass,
           gumbelTemperature,
         }),
@@ -337,7 +377,8 @@ export async function runImages(
     backend: context.backend.name,
     adapter: context.backend.adapter,
     seed: context.seed,
-    config: { dataset, ...profile, evalSamples: n, distillConfig: dConfig, networks: withoutCurves(records) },
+    config: { dataset, ...profile, evalSamples: n, networks: withoutCurves(records) },
+    overrides,
     rows,
     runtime,
     notes,
@@ -385,7 +426,7 @@ function curveCharts(curves: ImageNetworks["curves"]): Chart[] {
     ...(curves.student.length > 0
       ? [
         trainingCurves(curves.student, {
-          keys: ["aux_loss", "g_squared"],
+          keys: ["auxLoss", "gSquared"],
           title: "Di[M]O: aux loss and ½Σg²/B",
         }),
       ]

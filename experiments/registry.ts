@@ -4,14 +4,18 @@
  * @module
  */
 import type { BackendInfo } from "../lib/backend/mod.ts";
+import type { ProgressReporter } from "../lib/progress/mod.ts";
+import type { ProfileName } from "./settings.ts";
 import type { Results } from "./results.ts";
 import { exactJoint } from "./exact_joint.ts";
 import { imageExperiment } from "./images.ts";
 
 /** What an experiment gets from the command line. */
 export interface ExperimentContext {
-  /** `quick` (minutes on a CPU) or `full`. */
-  readonly profile: "quick" | "full";
+  /** `smoke` (a minute or two), `quick` (minutes on a CPU) or `full`. */
+  readonly profile: ProfileName;
+  /** `key=value` overrides of the profile's settings (the CLI's `--set`), applied in order. */
+  readonly overrides?: readonly string[];
   /** The seed of every draw. */
   readonly seed: number;
   /** The initialised backend. */
@@ -24,8 +28,15 @@ export interface ExperimentContext {
   readonly checkpoints?: string;
   /** Generated samples per evaluated row, instead of the profile's. */
   readonly evalSamples?: number;
-  /** The directory results and checkpoints are written to. */
+  /**
+   * The directory results and checkpoints are written to; a run started again into it goes on
+   * from what the earlier run saved there.
+   */
   readonly out: string;
+  /** Where progress goes (a notebook's display, a test's log); stderr by default. */
+  readonly progress?: ProgressReporter;
+  /** Stops the run after the distillation iteration in progress, its state saved in `out`. */
+  readonly signal?: AbortSignal;
 }
 
 /** An experiment: a description and a function producing its results. */
@@ -38,12 +49,12 @@ export interface Experiment {
   run(context: ExperimentContext): Results | Promise<Results>;
 }
 
+/** The name of a known experiment. */
+export type ExperimentName = "exact-joint" | "mnist" | "fashion";
+
 /** Name → experiment; the first entry runs when no name is given. */
-export const EXPERIMENTS = {
+export const EXPERIMENTS: Readonly<Record<ExperimentName, Experiment>> = {
   "exact-joint": exactJoint,
   mnist: imageExperiment("mnist"),
   fashion: imageExperiment("fashion"),
-} as const satisfies Record<string, Experiment>;
-
-/** The name of a known experiment. */
-export type ExperimentName = keyof typeof EXPERIMENTS;
+};

@@ -58,6 +58,8 @@ export interface Results {
   readonly seed: number;
   /** The resolved configuration. */
   readonly config: unknown;
+  /** The `--set key=value` overrides applied to the profile, in order. */
+  readonly overrides?: readonly string[];
   /** The result tables' rows (one table per `table` name in `notes`, or one table). */
   readonly rows: readonly ResultRow[];
   /** Sampling cost per method. */

@@ -15,8 +15,9 @@ const TINY: ImageProfile = {
   tokenizer: { codebookSize: 16, samplePatches: 4000, iterations: 2 },
   classifier: { epochs: 1 },
   teacher: { width: 16, layers: 1, heads: 2, iterations: 10, batch: 16, lr: 1e-3 },
-  distill: { iterations: 10, batch: 8, studentLr: 1e-5, auxLr: 1e-5, sigma: 0 },
-  sampler: { cfg: 1, gumbelTemperature: 4.5, steps: [4, 2] },
+  distill: { batch: 8, studentAdam: { lr: 1e-5 }, auxAdam: { lr: 1e-5 }, init: { sigma: 0 } },
+  distillIterations: 10,
+  sampler: { guidance: 2, gumbelTemperature: 4.5, steps: [4, 2] },
   evalSamples: 60,
 };
 

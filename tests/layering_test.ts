@@ -7,6 +7,7 @@
  * | layer | areas | why there |
  * |---|---|---|
  * | 0 | validate | every area checks its arguments with it, rng included |
+ * | 0 | progress | long loops report through it; it imports nothing |
  * | 1 | rng, backend | independent of each other; both below everything that draws or computes |
  * | 2 | io | safetensors files hold tfjs tensors (backend) |
  * | 3 | masking, divergence, optim, data, metrics, viz | the parts of the method and its tools, over rng and backend; viz reads ndarrays (io) |
@@ -25,7 +26,7 @@ import assert from "node:assert/strict";
 
 /** The areas of lib/ by layer, lowest first. An area imports only areas of lower layers. */
 const LAYERS: readonly (readonly string[])[] = [
-  ["validate"],
+  ["validate", "progress"],
   ["rng", "backend"],
   ["io"],
   ["masking", "divergence", "optim", "data", "metrics", "viz"],

@@ -5,14 +5,18 @@
  */
 import assert from "node:assert/strict";
 import {
+  CheckpointMismatchError,
   createDistillState,
   createRng,
   type DistillState,
   distillStep,
+  distillStudent,
   loadDistillCheckpoint,
+  type ProgressUpdate,
   resolveDistillConfig,
   resolveTransformerConfig,
   saveDistillCheckpoint,
+  silentProgress,
   type StepReport,
   tf,
   Transformer,
@@ -68,7 +72,7 @@ Deno.test("a run resumed from a checkpoint on disk matches an uninterrupted run"
     const dir = await Deno.makeTempDir({ dir: ".tmp" });
     await saveDistillCheckpoint(`${dir}/run.safetensors`, first);
     first.dispose();
-    const resumed = await loadDistillCheckpoint(`${dir}/run.safetensors`, teacher, config);
+    const resumed = await loadDistillCheckpoint(`${dir}/run.safetensors`, { teacher, config, seed: 11 });
     const resumedReports = await run(resumed, 3);
     const actual = await snapshot(resumed);
     resumed.dispose();
@@ -98,11 +102,11 @@ Deno.test("a checkpoint refuses a different configuration or teacher", async () 
     state.dispose();
     const changed = resolveDistillConfig({ ...config, batch: 16 });
     await assert.rejects(
-      () => loadDistillCheckpoint(`${dir}/run.safetensors`, teacher, changed),
+      () => loadDistillCheckpoint(`${dir}/run.safetensors`, { teacher, config: changed, seed: 1 }),
       /'batch' must be 16: current value is 8/,
     );
     await assert.rejects(
-      () => loadDistillCheckpoint(`${dir}/run.safetensors`, other, config),
+      () => loadDistillCheckpoint(`${dir}/run.safetensors`, { teacher: other, config, seed: 1 }),
       /'teacher.width' must be 8: current value is 16/,
     );
     await Deno.remove(dir, { recursive: true });
@@ -111,32 +115,76 @@ Deno.test("a checkpoint refuses a different configuration or teacher", async () 
 });
 
 Deno.test("distillStudent() with a state file goes on from where a stopped run left off", async () => {
-  const { distillStudent } = await import("../experiments/training.ts");
   await Deno.mkdir(".tmp", { recursive: true });
   const dir = await Deno.makeTempDir({ dir: ".tmp", prefix: "distill-resume-" });
   const teacher = new Transformer(teacherConfig, { rng: createRng(3) });
   try {
     await withoutLeaks(async () => {
-      const options = { seed: 5, label: "test" };
+      const options = { seed: 5, label: "test", curveEvery: 2, checkpointEvery: 3, progress: silentProgress };
       const checkpoint = `${dir}/state.safetensors`;
-      (await distillStudent(teacher, config, { ...options, iterations: 4, checkpoint })).dispose();
-      const curve: { iteration: number }[] = [];
-      const resumed = await distillStudent(teacher, config, {
-        ...options,
-        iterations: 10,
-        checkpoint,
-        curve,
-      });
+      const controller = new AbortController();
+      const stopAt = (k: number) => (update: ProgressUpdate) => update.done === k && controller.abort();
+      // Stopped by its signal after iteration 4 (between two checkpoints): the state is saved first.
+      await assert.rejects(
+        distillStudent(teacher, config, {
+          ...options,
+          iterations: 10,
+          checkpoint,
+          progress: stopAt(4),
+          signal: controller.signal,
+        }),
+        (error: unknown) => error instanceof DOMException && error.name === "AbortError",
+      );
+      const resumed = await distillStudent(teacher, config, { ...options, iterations: 10, checkpoint });
       const straight = await distillStudent(teacher, config, { ...options, iterations: 10 });
-      assert.deepEqual(curve.map((point) => point.iteration), [10], "the resumed run did iterations 5–10");
-      const [a, b] = [resumed.namedWeights(), straight.namedWeights()];
+      assert.equal(resumed.resumedFrom, 4);
+      assert.deepEqual(resumed.curve.map((point) => point.iteration), [2, 4, 6, 8, 10]);
+      assert.deepEqual(resumed.curve, straight.curve);
+      const [a, b] = [resumed.student.namedWeights(), straight.student.namedWeights()];
       for (const name of Object.keys(b)) {
         assert.deepEqual(await a[name].data(), await b[name].data(), name);
       }
-      [resumed, straight].forEach((student) => student.dispose());
+      // Run again into the finished state file: nothing left to do, the same student.
+      const again = await distillStudent(teacher, config, { ...options, iterations: 10, checkpoint });
+      assert.equal(again.resumedFrom, 10);
+      assert.deepEqual(await again.student.namedWeights()["head.bias"].data(), await b["head.bias"].data());
+      await assert.rejects(
+        distillStudent(teacher, config, { ...options, iterations: 8, checkpoint }),
+        /'iterations' must be at least the state file's 10 iterations/,
+      );
+      [resumed.student, straight.student, again.student].forEach((student) => student.dispose());
     });
   } finally {
     teacher.dispose();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a state file of another seed or another teacher is refused, naming what differs", async () => {
+  await Deno.mkdir(".tmp", { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: ".tmp", prefix: "distill-mismatch-" });
+  const teacher = new Transformer(teacherConfig, { rng: createRng(3) });
+  const sameShape = new Transformer(teacherConfig, { rng: createRng(4) });
+  try {
+    await withoutLeaks(async () => {
+      const checkpoint = `${dir}/state.safetensors`;
+      const options = { iterations: 2, checkpoint, progress: silentProgress };
+      (await distillStudent(teacher, config, { ...options, seed: 5 })).student.dispose();
+      await assert.rejects(
+        distillStudent(teacher, config, { ...options, seed: 6 }),
+        (error: unknown) =>
+          error instanceof CheckpointMismatchError && error.field === "seed" &&
+          /'seed' must be 6: current value is 5/.test(error.message),
+      );
+      await assert.rejects(
+        distillStudent(sameShape, config, { ...options, seed: 5 }),
+        (error: unknown) =>
+          error instanceof CheckpointMismatchError && error.field === "teacherSha256" &&
+          /'teacherSha256' must be "[0-9a-f]{64}": current value is "[0-9a-f]{64}"/.test(error.message),
+      );
+    });
+  } finally {
+    [teacher, sameShape].forEach((m) => m.dispose());
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -1,7 +1,8 @@
 /**
  * A distillation run on disk, for exact resume: student, aux, EMA and both optimisers' moments
- * as safetensors, with the iteration, the random streams' states and the configuration in the
- * metadata — one file, written atomically.
+ * as safetensors; the seed, iteration, random streams' states and curve, the configuration, the
+ * teacher's architecture and a SHA-256 of the teacher's weights in the metadata — one file,
+ * written atomically. Loading it refuses another seed, configuration or teacher.
  *
  * @module
  */
@@ -16,13 +17,15 @@ import {
 import type { Transformer } from "../models/transformer.ts";
 import type { DistillConfig } from "./config.ts";
 import { type DistillState, type DistillStateJson, restoreDistillState } from "./state.ts";
+import { teacherSha256 } from "./_teacher_hash.ts";
 
 const STATE_KEY = "dimo.distill.state";
 const CONFIG_KEY = "dimo.distill.config";
 const TEACHER_KEY = "dimo.distill.teacher";
+const TEACHER_HASH_KEY = "dimo.distill.teacherSha256";
 
 /**
- * Writes a checkpoint of a distillation run.
+ * Writes a checkpoint of a distillation run. It reads the teacher's weights back to hash them.
  *
  * @param path The file to write (atomically).
  * @param state The run.
@@ -42,13 +45,14 @@ const TEACHER_KEY = "dimo.distill.teacher";
  * await Deno.mkdir(".tmp", { recursive: true });
  * const dir = await Deno.makeTempDir({ dir: ".tmp" });
  * await saveDistillCheckpoint(`${dir}/run.safetensors`, state);
- * const resumed = await loadDistillCheckpoint(`${dir}/run.safetensors`, teacher, config);
+ * const resumed = await loadDistillCheckpoint(`${dir}/run.safetensors`, { teacher, config, seed: 1 });
  * assert.equal(resumed.iteration, 1);
  * [state, resumed, teacher].forEach((x) => x.dispose());
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function saveDistillCheckpoint(path: string, state: DistillState): Promise<void> {
+  const hash = await teacherSha256(state.teacher);
   const tensors = state.stateTensors();
   try {
     await saveSafetensors(path, tensors, {
@@ -56,6 +60,7 @@ export async function saveDistillCheckpoint(path: string, state: DistillState): 
         [STATE_KEY]: JSON.stringify(state.stateJson()),
         [CONFIG_KEY]: stringifyConfigJson(state.config, 0),
         [TEACHER_KEY]: stringifyConfigJson(state.teacher.config, 0),
+        [TEACHER_HASH_KEY]: hash,
       },
     });
   } finally {
@@ -63,38 +68,73 @@ export async function saveDistillCheckpoint(path: string, state: DistillState): 
   }
 }
 
+/** The run a checkpoint must belong to, for {@linkcode loadDistillCheckpoint}. */
+export interface DistillCheckpointExpected {
+  /** The teacher of the run (borrowed): its architecture and the hash of its weights must match. */
+  readonly teacher: Transformer;
+  /** The run's configuration; it must equal the saved one. */
+  readonly config: DistillConfig;
+  /** The run's seed; it must equal the saved one. */
+  readonly seed: number;
+}
+
 /**
  * Resumes a run from {@linkcode saveDistillCheckpoint}: the next `distillStep` gives the numbers
- * the saved run would have given.
+ * the saved run would have given. A checkpoint of another run is refused, naming the first field
+ * that differs: `teacher.<field>` (architecture), `teacherSha256` (the teacher's weights), a
+ * configuration field, or `seed`.
  *
  * @param path The checkpoint file.
- * @param teacher The teacher of the saved run (borrowed).
- * @param config The run's configuration; it must equal the saved one.
+ * @param expected The teacher, configuration and seed of the run to resume.
  * @returns The restored state; the caller disposes it.
- * @throws {CheckpointMismatchError} If the saved configuration or teacher shape differs.
+ * @throws {CheckpointMismatchError} If the saved teacher, configuration or seed differs.
  * @throws {TypeError} If the file lacks the run's metadata or a tensor.
+ *
+ * @example A checkpoint of another seed is refused
+ * ```ts
+ * import assert from "node:assert";
+ * import { CheckpointMismatchError, createDistillState, createRng, loadDistillCheckpoint, resolveDistillConfig, resolveTransformerConfig, saveDistillCheckpoint, Transformer, useBackend } from "@dimo/dimo";
+ * await useBackend("cpu");
+ * const teacher = new Transformer(
+ *   resolveTransformerConfig({ codebookSize: 4, numClasses: 2, seqLen: 4, width: 8, heads: 2, layers: 1 }),
+ *   { rng: createRng(0) },
+ * );
+ * const config = resolveDistillConfig({ batch: 2 });
+ * const state = createDistillState(teacher, config, 5);
+ * await Deno.mkdir(".tmp", { recursive: true });
+ * const dir = await Deno.makeTempDir({ dir: ".tmp" });
+ * await saveDistillCheckpoint(`${dir}/run.safetensors`, state);
+ * await assert.rejects(
+ *   loadDistillCheckpoint(`${dir}/run.safetensors`, { teacher, config, seed: 6 }),
+ *   (error) => error instanceof CheckpointMismatchError && error.field === "seed",
+ * );
+ * [state, teacher].forEach((x) => x.dispose());
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function loadDistillCheckpoint(
   path: string,
-  teacher: Transformer,
-  config: DistillConfig,
+  expected: DistillCheckpointExpected,
 ): Promise<DistillState> {
+  const { teacher, config, seed } = expected;
   const { tensors, metadata } = await loadSafetensors(path);
   try {
-    for (const key of [STATE_KEY, CONFIG_KEY, TEACHER_KEY]) {
+    for (const key of [STATE_KEY, CONFIG_KEY, TEACHER_KEY, TEACHER_HASH_KEY]) {
       if (metadata[key] === undefined) {
         throw new TypeError(`Cannot load checkpoint "${path}" as it has no '${key}' metadata`);
       }
     }
+    const json = JSON.parse(metadata[STATE_KEY]) as DistillStateJson;
     const checks = [
-      ["", config, parseConfigJson(metadata[CONFIG_KEY])],
       ["teacher.", teacher.config, parseConfigJson(metadata[TEACHER_KEY])],
+      ["", { teacherSha256: await teacherSha256(teacher) }, { teacherSha256: metadata[TEACHER_HASH_KEY] }],
+      ["", config, parseConfigJson(metadata[CONFIG_KEY])],
+      ["", { seed }, { seed: json.seed }],
     ] as const;
-    for (const [prefix, expected, saved] of checks) {
-      const diff = firstConfigDifference(expected, saved);
+    for (const [prefix, wanted, saved] of checks) {
+      const diff = firstConfigDifference(wanted, saved);
       if (diff) throw new CheckpointMismatchError(path, prefix + diff.field, diff.expected, diff.actual);
     }
-    const json = JSON.parse(metadata[STATE_KEY]) as DistillStateJson;
     return await restoreDistillState(teacher, { config, tensors, json });
   } finally {
     tf.dispose(Object.values(tensors));

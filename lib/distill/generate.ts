@@ -16,7 +16,7 @@ import { sampleOneStep } from "../sampling/one_step.ts";
  * masked and the rest uniform codes, Gaussian noise of scale `init.sigma` on the input
  * embeddings (none at σ = 0), then {@linkcode sampleOneStep} — the draws of the training step.
  *
- * @param student The distilled generator (usually `state.emaStudent()`).
+ * @param student The distilled generator (usually `state.studentEmaModel()`).
  * @param init The initial distribution it was distilled with (`config.init`).
  * @param labels Class labels, int32 `[B]`.
  * @param rng Draws `x_init`, the noise and the tokens.

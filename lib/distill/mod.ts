@@ -15,11 +15,13 @@
  * | `g` | ∇_{z_ψ} D(p_φ ‖ p_ψ) | 6: divergence gradient, zeroed outside M ({@linkcode maskGradient}) |
  * | `surrogateLoss` | L(θ) = Σ sg(g)·z_θ / B | 7: the student's loss ({@linkcode surrogateLoss}) |
  * | `auxLoss` | CE(z_ψ(x̃_t'), x_θ') on M' | 8: the aux model's loss on a fresh batch |
- * | `studentEma` | EMA of θ | 9: the weights that are evaluated ({@linkcode DistillState.emaStudent}) |
+ * | `studentEma` | EMA of θ | 9: the weights that are evaluated ({@linkcode DistillState.studentEmaModel}) |
  *
  * {@linkcode resolveDistillConfig} fixes a run's settings (the official MaskGIT ones by default),
  * {@linkcode createDistillState} copies the teacher into student and aux, and
- * {@linkcode distillStep} runs one iteration and returns a {@linkcode StepReport}.
+ * {@linkcode distillStep} runs one iteration and returns a {@linkcode StepReport};
+ * {@linkcode distillStudent} is the whole loop (progress, curve, checkpoints and exact resume)
+ * and returns the EMA student.
  *
  * @example Distil a tiny teacher for a few iterations and take the EMA student
  * ```ts
@@ -34,7 +36,7 @@
  * const reports = [];
  * for (let i = 0; i < 3; i++) reports.push(await distillStep(state));
  * assert.ok(reports.every((r) => r.studentUpdated && r.nonFinite === 0));
- * const student = state.emaStudent(); // the model to evaluate, without dropout
+ * const student = state.studentEmaModel(); // the model to evaluate, without dropout
  * student.dispose();
  * state.dispose();
  * teacher.dispose();
@@ -62,3 +64,4 @@ export * from "./state.ts";
 export * from "./step.ts";
 export * from "./checkpoint.ts";
 export * from "./generate.ts";
+export * from "./loop.ts";

@@ -13,6 +13,7 @@ import { Ema } from "../optim/ema.ts";
 import { createDivergence } from "../divergence/registry.ts";
 import type { Divergence } from "../divergence/types.ts";
 import { createMaskSchedule, type MaskSchedule } from "../masking/schedules.ts";
+import type { CurvePoint } from "../progress/mod.ts";
 import { checkInteger, errorMessage } from "../validate/mod.ts";
 import type { DistillConfig } from "./config.ts";
 
@@ -31,14 +32,21 @@ export interface DistillRngs {
   readonly aux: Rng;
 }
 
-/** The JSON half of a checkpoint: the counters and random streams (see {@linkcode DistillState.stateJson}). */
+/**
+ * The JSON half of a checkpoint: the seed, the counters, the random streams and the curve (see
+ * {@linkcode DistillState.stateJson}).
+ */
 export interface DistillStateJson {
+  /** The seed the run started from. */
+  readonly seed: number;
   /** Iterations completed. */
   readonly iteration: number;
   /** Updates the student's EMA has applied. */
   readonly emaUpdates: number;
   /** The state of each random stream. */
   readonly rng: { readonly student: RngState; readonly aux: RngState };
+  /** The training curve logged so far. */
+  readonly curve: readonly CurvePoint[];
 }
 
 /** What {@linkcode restoreDistillState} resumes from. */
@@ -65,7 +73,7 @@ export class DistillState {
   readonly student: Transformer;
   /** ψ: the aux model, which learns the distribution of the student's samples. */
   readonly aux: Transformer;
-  /** The EMA of the student's trainable weights; {@linkcode DistillState.emaStudent} builds a model from it. */
+  /** The EMA of the student's trainable weights; {@linkcode DistillState.studentEmaModel} builds a model from it. */
   readonly studentEma: Ema;
   /** Adam over the student's trainable weights. */
   readonly studentAdam: Adam;
@@ -77,8 +85,15 @@ export class DistillState {
   readonly divergence: Divergence;
   /** The mask schedule of {@linkcode DistillConfig.schedule}. */
   readonly schedule: MaskSchedule;
+  /** The seed the run started from; {@linkcode DistillState.load} replaces it. */
+  seed: number;
   /** Iterations completed; `distillStep` advances it. */
   iteration = 0;
+  /**
+   * The training curve: the distillation loop appends a point every few iterations, and it is
+   * saved and restored with the state, so a resumed run's curve is the whole run's.
+   */
+  curve: CurvePoint[] = [];
   /** The names of the student's trainable weights, in the order of the EMA and the optimiser. */
   readonly #studentTrainable: readonly string[];
 
@@ -88,12 +103,13 @@ export class DistillState {
    *
    * @param teacher The teacher, borrowed.
    * @param config A resolved configuration.
-   * @param rng The random streams.
+   * @param options The random streams and the seed they came from.
    */
-  constructor(teacher: Transformer, config: DistillConfig, rng: DistillRngs) {
+  constructor(teacher: Transformer, config: DistillConfig, options: { rng: DistillRngs; seed: number }) {
     this.config = config;
     this.teacher = teacher;
-    this.rng = rng;
+    this.rng = options.rng;
+    this.seed = options.seed;
     this.divergence = createDivergence(config.divergence);
     this.schedule = createMaskSchedule(config.schedule);
     this.student = copyOfTeacher(teacher, config.freezeEmbeddings);
@@ -110,7 +126,7 @@ export class DistillState {
    *
    * @returns A new {@linkcode Transformer}; the caller disposes it.
    */
-  emaStudent(): Transformer {
+  studentEmaModel(): Transformer {
     const weights = { ...this.student.namedWeights(), ...this.#shadowByName() };
     return new Transformer(this.student.config, { weights });
   }
@@ -139,34 +155,39 @@ export class DistillState {
   }
 
   /**
-   * The JSON half of a checkpoint: iteration, EMA update count and the random streams' states.
+   * The JSON half of a checkpoint: seed, iteration, EMA update count, the random streams'
+   * states and the curve.
    *
    * @returns Plain, JSON-safe data.
    */
   stateJson(): DistillStateJson {
     return {
+      seed: this.seed,
       iteration: this.iteration,
       emaUpdates: this.studentEma.updates,
       rng: { student: this.rng.student.state(), aux: this.rng.aux.state() },
+      curve: this.curve.map((point) => ({ ...point })),
     };
   }
 
   /**
-   * Loads a checkpoint into this state: weights, EMA, optimiser moments, counters and random
-   * streams. Names and counters are checked first; a shape mismatch found later can leave the
+   * Loads a checkpoint into this state: weights, EMA, optimiser moments, seed, counters, random
+   * streams and curve. Names and counters are checked first; a shape mismatch found later can leave the
    * state partly loaded, so discard it when this throws.
    *
    * @param tensors From {@linkcode DistillState.stateTensors}, for a run of the same config and
    * teacher; they stay the caller's.
    * @param json From {@linkcode DistillState.stateJson}, possibly through `JSON.parse`.
    * @throws {TypeError} If a tensor is missing, unexpected or mis-shaped, or the random streams
-   * are malformed.
-   * @throws {RangeError} If a counter is not an integer ≥ 0.
+   * or the curve are malformed.
+   * @throws {RangeError} If the seed is not an integer or a counter not an integer ≥ 0.
    */
   async load(tensors: Readonly<Record<string, tf.Tensor>>, json: DistillStateJson): Promise<void> {
     const action = "restore the distillation state";
+    checkInteger(action, "json.seed", json.seed);
     checkInteger(action, "json.iteration", json.iteration, 0);
     checkInteger(action, "json.emaUpdates", json.emaUpdates, 0);
+    const curve = checkCurve(action, json.curve);
     const rng = { student: restoreRng(json.rng?.student), aux: restoreRng(json.rng?.aux) };
     const groups = splitByPrefix(tensors, ["student", "aux", "studentEma", "studentAdam", "auxAdam"]);
     const shadow: (tf.Tensor | undefined)[] = this.#studentTrainable.map((name) => groups.studentEma[name]);
@@ -180,8 +201,10 @@ export class DistillState {
     this.studentEma.restore(shadow as tf.Tensor[], json.emaUpdates);
     await this.studentAdam.setState(groups.studentAdam);
     await this.auxAdam.setState(groups.auxAdam);
+    this.seed = json.seed;
     this.iteration = json.iteration;
     this.rng = rng;
+    this.curve = curve;
   }
 
   /** Frees the student, the aux model, the EMA and the optimisers; the teacher stays the caller's. */
@@ -230,6 +253,17 @@ function splitByPrefix(
   return groups;
 }
 
+/** A copy of a saved curve: an array of points, each with a numeric `iteration`. */
+function checkCurve(action: string, curve: unknown): CurvePoint[] {
+  const points = Array.isArray(curve) ? curve : undefined;
+  const valid = points?.every((p) =>
+    typeof p === "object" && p !== null && Object.values(p).every((v) => typeof v === "number") &&
+    typeof p.iteration === "number"
+  );
+  if (!valid) throw new TypeError(errorMessage(action, "json.curve", "an array of curve points", curve));
+  return points!.map((p) => ({ ...p }));
+}
+
 function trainableNames(model: Transformer): string[] {
   return Object.entries(model.namedWeights()).filter(([, v]) => v.trainable).map(([name]) => name);
 }
@@ -262,7 +296,10 @@ function trainableNames(model: Transformer): string[] {
  */
 export function createDistillState(teacher: Transformer, config: DistillConfig, seed: number): DistillState {
   const root = createRng(seed);
-  return new DistillState(teacher, config, { student: root.fork("student"), aux: root.fork("aux") });
+  return new DistillState(teacher, config, {
+    rng: { student: root.fork("student"), aux: root.fork("aux") },
+    seed,
+  });
 }
 
 /**
@@ -296,7 +333,7 @@ export async function restoreDistillState(
   teacher: Transformer,
   saved: SavedDistillState,
 ): Promise<DistillState> {
-  const state = createDistillState(teacher, saved.config, 0);
+  const state = createDistillState(teacher, saved.config, saved.json.seed);
   try {
     await state.load(saved.tensors, saved.json);
   } catch (error) {

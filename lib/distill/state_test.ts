@@ -32,12 +32,12 @@ Deno.test("createDistillState() copies the teacher into student and aux and free
   });
 });
 
-Deno.test("DistillState.emaStudent() combines the EMA averages with the frozen weights", async () => {
+Deno.test("DistillState.studentEmaModel() combines the EMA averages with the frozen weights", async () => {
   await withoutLeaks(async () => {
     const teacher = tinyTeacher();
     const state = createDistillState(teacher, tinyConfig({ dropout: false }), 1);
     for (let i = 0; i < 2; i++) await distillStep(state);
-    const ema = state.emaStudent();
+    const ema = state.studentEmaModel();
     const averaged = snapshot(ema);
     const student = snapshot(state.student);
     const names = Object.keys(student).filter((n) => state.student.namedWeights()[n].trainable);
@@ -73,10 +73,11 @@ Deno.test("restoreDistillState() resumes with identical reports and weights", as
     const resumed = await restoreDistillState(teacher, { config, tensors, json });
     tf.dispose(Object.values(tensors));
     assert.equal(resumed.iteration, 3);
+    assert.equal(resumed.seed, 3);
     assert.deepEqual([await distillStep(resumed), await distillStep(resumed)].map(withoutSeconds), expected);
     assert.deepEqual(snapshot(resumed.student), snapshot(state.student));
     assert.deepEqual(snapshot(resumed.aux), snapshot(state.aux));
-    const [a, b] = [resumed.emaStudent(), state.emaStudent()];
+    const [a, b] = [resumed.studentEmaModel(), state.studentEmaModel()];
     assert.deepEqual(snapshot(a), snapshot(b));
     for (const s of [a, b, state, resumed]) s.dispose();
     teacher.dispose();
@@ -113,6 +114,14 @@ Deno.test("DistillState.load() rejects missing, unknown and mis-shaped tensors",
         json: { ...json, rng: { student: json.rng.student } as never },
       }),
       TypeError,
+    );
+    await assert.rejects(
+      restoreDistillState(teacher, {
+        config,
+        tensors,
+        json: { ...json, curve: [{ iteration: "1" }] as never },
+      }),
+      /'json\.curve' must be an array of curve points/,
     );
     tf.dispose([extra, bad, ...Object.values(tensors)]);
     state.dispose();

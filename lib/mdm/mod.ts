@@ -18,3 +18,4 @@
  */
 export * from "./loss.ts";
 export * from "./train.ts";
+export * from "./train_loop.ts";
