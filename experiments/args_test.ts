@@ -96,7 +96,7 @@ Deno.test("parseExperimentArgs() refuses extra names, unknown flags and flags of
   assert.throws(() => parse("--seed"), /arguments are malformed: .*'--seed/);
   assert.throws(
     () => parse("--profile", "fast"),
-    /'--profile' must be one of "quick", "full": current value is "fast"/,
+    /'--profile' must be one of "smoke", "quick", "full": current value is "fast"/,
   );
   assert.throws(
     () => parse("exact-joint", "--checkpoints", "checkpoints/mnist"),
