@@ -50,6 +50,7 @@ export {
   type BackendOptions,
   chooseBackendName,
   chooseThreads,
+  defaultWasmThreads,
   probeWebGpu,
   tf,
   useBackend,

@@ -1,22 +1,32 @@
 /**
- * `deno task bench [--backends wasm,cpu,webgpu] [--threads 1,2] [--quick]`: matMul throughput, the
- * time of one training step of the reference transformer at batch 32, 256 and 1024, and the
- * sampling throughput of the 16-step MaskGIT sampler against one-step generation, on each backend,
- * as Markdown tables.
+ * `deno task bench [--backends wasm,cpu,webgpu] [--threads 1,2] [--quick] [--load N] [--skip-sampling]`:
+ * matMul throughput, the time of one training step of the reference transformer at batch 32, 256
+ * and 1024, and the sampling throughput of the 16-step MaskGIT sampler against one-step
+ * generation, on each backend, as Markdown tables.
  *
  * Without `--backends` (or `DIMO_BACKEND`), it runs wasm and cpu, and webgpu when the adapter is
  * real hardware. wasm runs first as tfjs ships it (one thread, tfjs-wasm's own kernels), then
- * with dimo's (XNNPACK batched `matMul`, memory-sharing `Identity`) once per thread count in `--threads` (default: 1 and
- * the machine's cores). A backend, and wasm's thread count, is fixed for the life of a process, so each row is
- * measured in a child process of its own, one after another. Batches 256 and 1024 run on webgpu
- * only (wasm aborts from batch 128, cpu takes half an hour a step). `--quick` times fewer
- * repeats, only batch 32, and skips the cpu training step (~2 min); cpu never samples (minutes a
- * call).
+ * with dimo's (XNNPACK batched `matMul`, memory-sharing `Identity`) once per thread count in
+ * `--threads` (default: 1, dimo's default and the machine's cores). A backend, and wasm's thread
+ * count, is fixed for the life of a process, so each row is measured in a child process of its
+ * own, one after another. Batches 256 and 1024 run on webgpu only (wasm aborts from batch 128,
+ * cpu takes half an hour a step). `--quick` times fewer repeats, only batch 32, and skips the cpu
+ * training step (~2 min); cpu never samples (minutes a call). `--load N` runs N busy-looping
+ * worker threads beside every row (stopped when the rows are done), to time the rows on cores
+ * that other work also wants; `--skip-sampling` leaves the sampling table out, for short runs.
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { BACKEND_NAMES, type BackendInfo, chooseThreads, probeWebGpu, tf, useBackend } from "@dimo/dimo";
+import {
+  BACKEND_NAMES,
+  type BackendInfo,
+  chooseThreads,
+  defaultWasmThreads,
+  probeWebGpu,
+  tf,
+  useBackend,
+} from "@dimo/dimo";
 import { checkOneOf } from "@dimo/dimo/validate";
 import { benchMatMul, type MatMulResult, type MatMulShape } from "./matmul.ts";
 import {
@@ -28,6 +38,7 @@ import {
 } from "./train_step.ts";
 import { benchSampling, type SamplingResult } from "./sampling.ts";
 import { benchPyTorch, type PyTorchStep } from "./pytorch.ts";
+import { startLoad } from "./load.ts";
 
 /** Square products, and the reference model's attention scores (batch 32 × 4 heads, 65 tokens, 64 a head). */
 const MATMUL_SHAPES: readonly MatMulShape[] = [
@@ -44,6 +55,8 @@ interface Setting {
   readonly backend: string;
   readonly threads?: number;
   readonly stockKernels?: boolean;
+  /** Leave sampling out (`--skip-sampling`). */
+  readonly skipSampling?: boolean;
 }
 
 interface Row {
@@ -81,7 +94,7 @@ async function chooseBackends(flag: string | undefined): Promise<string[]> {
 function chooseThreadCounts(flag: string | undefined): number[] {
   const listed = flag?.split(",").map((s) => s.trim()).filter((s) => s !== "");
   const counts = listed?.map((s) => chooseThreads(s)!) ??
-    [1, chooseThreads() ?? Math.min(navigator.hardwareConcurrency, 8)];
+    [1, chooseThreads() ?? defaultWasmThreads(), Math.min(navigator.hardwareConcurrency, 8)];
   return [...new Set(counts)];
 }
 
@@ -97,7 +110,10 @@ function expandSettings(backends: readonly string[], threads: readonly number[])
   );
 }
 
-async function benchSetting({ backend, threads, stockKernels }: Setting, quick: boolean): Promise<Row> {
+async function benchSetting(
+  { backend, threads, stockKernels, skipSampling }: Setting,
+  quick: boolean,
+): Promise<Row> {
   const info = await useBackend(backend, { threads, stockKernels });
   const name = info.name;
   const repeats = quick ? 1 : 3;
@@ -121,8 +137,10 @@ async function benchSetting({ backend, threads, stockKernels }: Setting, quick: 
       steps.push(await benchTrainStep({ batch, steps: count, smallWarmUp: cpu }));
     }
   }
-  let sampling: SamplingResult[] | string = "skipped (minutes a call on cpu)";
-  if (!cpu) {
+  let sampling: SamplingResult[] | string = cpu
+    ? "skipped (minutes a call on cpu)"
+    : "skipped under --skip-sampling";
+  if (!cpu && !skipSampling) {
     sampling = [];
     // On a GPU one-step generation at batch 256 is bound by host time and the readback, which
     // MaskGIT's 16 steps share; batch 1024 shows the GPU's own ratio.
@@ -205,6 +223,8 @@ async function main(): Promise<void> {
       backends: { type: "string" },
       threads: { type: "string" },
       quick: { type: "boolean", default: false },
+      load: { type: "string", default: "0" },
+      "skip-sampling": { type: "boolean", default: false },
       row: { type: "string" },
     },
   });
@@ -213,14 +233,23 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(await benchSetting(JSON.parse(values.row) as Setting, quick)));
     return;
   }
-  const settings = expandSettings(await chooseBackends(values.backends), chooseThreadCounts(values.threads));
+  const settings = expandSettings(await chooseBackends(values.backends), chooseThreadCounts(values.threads))
+    .map((setting) => values["skip-sampling"] ? { ...setting, skipSampling: true } : setting);
+  const load = Number(values.load);
+  const stopLoad = startLoad(load);
   const rows: Row[] = [];
-  for (const setting of settings) rows.push(await benchInChild(setting, quick));
+  try {
+    for (const setting of settings) rows.push(await benchInChild(setting, quick));
+  } finally {
+    stopLoad();
+  }
   console.log(`# dimo bench — ${new Date().toISOString()}\n`);
   console.log(
     `Deno ${Deno.version.deno} (V8 ${Deno.version.v8}), tfjs-core ${tf.version_core}${
       quick ? ", --quick" : ""
-    }.`,
+    }${
+      load > 0 ? `, beside ${load} busy-looping worker thread${load === 1 ? "" : "s"} (--load)` : ""
+    }; ${navigator.hardwareConcurrency} logical cores.`,
   );
   console.log(
     `Training step: ${describeModel()}; one warm-up step first. A step is timed awaited (its report read back before the next starts; the median) and with one step in flight (queued before the previous report is awaited; the mean over as many steps). Each row ran in a process of its own; speed-up is the awaited batch-32 step against the first timed row's; forward, tensors and loss are at batch 32.\n`,

@@ -25,10 +25,9 @@ export type BackendName = typeof BACKEND_NAMES[number];
 /** Options of {@linkcode useBackend}. */
 export interface BackendOptions {
   /**
-   * Threads of the `wasm` backend, 1–8 (default: `DIMO_THREADS` when set and readable, else the
-   * machine's cores, at most 8). Fixed when wasm first starts in a process. Only XNNPACK's
-   * operators (matrix products, convolutions) use them; on a machine whose cores are busy with
-   * other work, use 1 (a pool thread that is not scheduled stalls every product).
+   * Threads of the `wasm` backend, 1–8 (default: `DIMO_THREADS` when set and readable, else
+   * {@linkcode defaultWasmThreads}, half the machine's cores). Fixed when wasm first starts in a
+   * process. Only XNNPACK's operators (matrix products, convolutions) use them.
    */
   readonly threads?: number;
   /**
@@ -115,7 +114,7 @@ async function setOrThrow(name: string): Promise<void> {
  * `auto` takes `webgpu` only when Deno's adapter is real hardware, never a software fallback
  * (llvmpipe, lavapipe), and `wasm` otherwise. An explicit `webgpu` on a software adapter is
  * honoured but says so in `adapter`. `wasm` starts tfjs's multi-threaded SIMD build when more than
- * one thread is wanted (by default, on a machine with more than one core).
+ * one thread is wanted (by default, on a machine with four cores or more).
  *
  * @param name A {@linkcode BackendName}.
  * @param options See {@linkcode BackendOptions}.
@@ -169,7 +168,7 @@ async function initWasm({ threads, stockKernels = false }: BackendOptions): Prom
     checkInteger("use the wasm backend", "threads", threads);
     checkInRange("use the wasm backend", "threads", threads, 1, MAX_WASM_THREADS);
   }
-  const wanted = threads ?? chooseThreads() ?? Math.min(navigator.hardwareConcurrency, MAX_WASM_THREADS);
+  const wanted = threads ?? chooseThreads() ?? defaultWasmThreads();
   if (tf.findBackend("wasm") === null && wanted > 1) {
     await startWasmThreads(wanted);
   } else {
@@ -186,6 +185,36 @@ async function initWasm({ threads, stockKernels = false }: BackendOptions): Prom
   const dimoKernels = !stockKernels && installWasmBatchMatMul() && installWasmIdentity();
   const kernels = dimoKernels ? "" : ", tfjs's own kernels";
   return { name: "wasm", adapter: `wasm ${simd}, ${running} thread${running === 1 ? "" : "s"}${kernels}` };
+}
+
+/**
+ * The wasm thread count used when neither `threads` nor `DIMO_THREADS` sets one: half the logical
+ * cores, at least 1 and at most {@linkcode MAX_WASM_THREADS}.
+ *
+ * Why half: XNNPACK splits each product over the pool and waits for its slowest thread, so a pool
+ * thread that the system does not schedule stalls every product. When other processes keep the
+ * cores busy, a pool of one thread a core slows a training step several-fold instead of sharing
+ * the cores fairly; half the cores leaves room for as much other work, and is also the cap tfjs-wasm
+ * sets itself (it counts two hyper-threads a core). On an idle machine this gives up part of the
+ * pool's speed-up, which `threads` or `DIMO_THREADS` wins back. A reading of the load at start was
+ * not used: it needs a system permission and does not foresee the load during a long run.
+ *
+ * @param cores Logical cores (default: `navigator.hardwareConcurrency`), an integer ≥ 1.
+ * @returns The default pool size.
+ * @throws {RangeError} If `cores` is not an integer ≥ 1.
+ *
+ * @example Two cores get one thread, sixteen get eight
+ * ```ts
+ * import assert from "node:assert";
+ * import { defaultWasmThreads } from "@dimo/dimo";
+ * assert.equal(defaultWasmThreads(2), 1);
+ * assert.equal(defaultWasmThreads(16), 8);
+ * ```
+ */
+export function defaultWasmThreads(cores: number = navigator.hardwareConcurrency): number {
+  checkInteger("choose the default wasm threads", "cores", cores);
+  checkInRange("choose the default wasm threads", "cores", cores, 1, Number.MAX_SAFE_INTEGER);
+  return Math.max(1, Math.min(MAX_WASM_THREADS, Math.floor(cores / 2)));
 }
 
 /** An environment variable, or `undefined` when it is unset or the program may not read it. */
@@ -220,7 +249,7 @@ export function chooseBackendName(flag?: string): BackendName {
 
 /**
  * The wasm thread count a program should use: the `--threads` value when given, else
- * `DIMO_THREADS`, else `undefined` (the machine's cores, see {@linkcode BackendOptions}).
+ * `DIMO_THREADS`, else `undefined` ({@linkcode defaultWasmThreads} then applies).
  *
  * @param flag The value of a `--threads` flag, if any.
  * @returns The chosen count, checked, or `undefined`.

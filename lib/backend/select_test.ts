@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "./tf.ts";
-import { chooseBackendName, chooseThreads, useBackend } from "./select.ts";
+import { chooseBackendName, chooseThreads, defaultWasmThreads, useBackend } from "./select.ts";
 import { useTestBackend, withoutLeaks } from "./testing.ts";
 
 // The other test files run wasm on one thread; this one starts the thread pool.
@@ -14,6 +14,13 @@ Deno.test("chooseThreads() reads the flag and rejects what is not an integer in 
   assert.throws(() => chooseThreads("0"), /--threads must be an integer in 1–8, got '0'/);
   assert.throws(() => chooseThreads("2.5"), RangeError);
   assert.throws(() => chooseThreads("many"), /got 'many'/);
+});
+
+Deno.test("defaultWasmThreads() takes half the cores, at least 1 and at most 8", () => {
+  assert.deepEqual([1, 2, 3, 4, 7, 16, 64].map((cores) => defaultWasmThreads(cores)), [1, 1, 1, 2, 3, 8, 8]);
+  assert.equal(defaultWasmThreads(), defaultWasmThreads(navigator.hardwareConcurrency));
+  assert.throws(() => defaultWasmThreads(0), /'cores' must be/);
+  assert.throws(() => defaultWasmThreads(2.5), RangeError);
 });
 
 Deno.test("useBackend('wasm') rejects a thread count out of range before starting anything", async () => {

@@ -24,8 +24,6 @@
  *
  * @module
  */
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
 import { Worker as NodeWorker } from "node:worker_threads";
 import { getThreadsCount, setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "./tf.ts";
@@ -115,10 +113,21 @@ class PthreadWorker {
 /** Workers created during the current start-up. */
 const started: PthreadWorker[] = [];
 
-/** The folder holding the `.wasm` binaries, as a `file:` URL ending in `/`. */
+/**
+ * The folder holding the `.wasm` binaries, as a `file:` URL ending in `/`: beside the package
+ * entry that this module's import resolved to. That resolution is the importing project's (its
+ * import map and `node_modules`), whereas a `require` from this file's folder would search only
+ * `node_modules` folders above dimo's own files, which a project importing dimo by path may lack.
+ */
 function wasmFolder(): string {
-  const entry = createRequire(import.meta.url).resolve("@tensorflow/tfjs-backend-wasm");
-  return new URL(".", pathToFileURL(entry)).href;
+  const entry = import.meta.resolve("@tensorflow/tfjs-backend-wasm");
+  if (!entry.startsWith("file:")) {
+    throw new Error(
+      `Cannot start wasm threads as '@tensorflow/tfjs-backend-wasm' must resolve to a local file: ` +
+        `current value is ${entry}`,
+    );
+  }
+  return new URL(".", entry).href;
 }
 
 /** A property that start-up replaces: the object, the key and the stand-in value. */

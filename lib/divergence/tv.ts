@@ -11,9 +11,10 @@ import type { Divergence } from "./types.ts";
  * Creates the total variation distance ½·Σ_v |p_φ − p_ψ|.
  *
  * Gradient: ∂D/∂p_ψ = s with s = ½·sign(p_ψ − p_φ), a subgradient with sign(0) = 0 where the two
- * agree; through the softmax g = p_ψ ⊙ (s − Σ_v p_ψ·s). `value` writes |x| as x·sign(x) so that
- * autodiff (where tfjs's `abs` would use sign(0) = −1) takes the same subgradient. The gradient does
- * not shrink as p_ψ → p_φ: it stays of order ½·p_ψ until the two are exactly equal.
+ * agree; through the softmax g = p_ψ ⊙ (s − Σ_v p_ψ·s), with the sign exact however small the gap.
+ * `value` writes |x| as x·sign(x) so that autodiff (where tfjs's `abs` would use sign(0) = −1) takes
+ * the same subgradient. The gradient does not shrink as p_ψ → p_φ: it stays of order ½·p_ψ until
+ * the two are exactly equal.
  *
  * @returns The {@linkcode Divergence} with spec `{ kind: "tv" }`.
  *
@@ -32,8 +33,16 @@ export function createTv(): Divergence {
   return defineDivergence({ kind: "tv" }, {
     value: ({ pPsi, pPhi }) => {
       const diff = tf.sub(pPsi, pPhi);
-      return tf.mul(sumClasses(tf.mul(diff, tf.sign(diff))), 0.5);
+      return tf.mul(sumClasses(tf.mul(diff, exactSign(diff))), 0.5);
     },
-    gradLogits: ({ pPsi, pPhi }) => softmaxBackward(pPsi, tf.mul(tf.sign(tf.sub(pPsi, pPhi)), 0.5)),
+    gradLogits: ({ pPsi, pPhi }) => softmaxBackward(pPsi, tf.mul(exactSign(tf.sub(pPsi, pPhi)), 0.5)),
   });
+}
+
+/**
+ * sign(x) from two comparisons, exact for every float on every backend: tfjs-wasm's `Sign` returns
+ * 0 for |x| < 2⁻²³, which near-ties of two probabilities reach. Its gradient is 0, as `sign`'s is.
+ */
+function exactSign(x: tf.Tensor): tf.Tensor {
+  return tf.sub(tf.step(x), tf.step(tf.neg(x)));
 }
