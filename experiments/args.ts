@@ -56,7 +56,7 @@ export const FLAGS = [
     name: "threads",
     kind: "integer",
     value: "N",
-    help: "threads of the wasm backend (default: DIMO_THREADS, else the machine's cores)",
+    help: "threads of the wasm backend (default: DIMO_THREADS, else half the machine's cores)",
     min: 1,
   },
   { name: "seed", kind: "integer", value: "N", help: "the seed of every random draw", default: "0" },

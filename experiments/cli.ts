@@ -2,10 +2,11 @@
  * `deno task experiment [name] [flags]` (`--help` lists the flags; see `args.ts`)
  *
  * Runs one experiment and writes `results.json`, `results.md` and `results.html` to `--out` (and
- * the networks it trains). With no name it runs the default experiment in its quick profile. `--teacher` starts
- * from a saved teacher instead of training one; `--sweep` runs ablation tables instead of the
- * main one. `--set distill.init.sigma=0` (repeatable) overrides one setting of the profile, typed
- * by its default (unknown keys are refused); the overrides are recorded in results.json. `--threads` (or `DIMO_THREADS`) sets the wasm backend's threads (default: the
+ * the networks it trains). With no name it runs the default experiment in its quick profile.
+ * `--teacher` starts from a saved teacher instead of training one; `--sweep` runs ablation tables
+ * instead of the main one. `--set distill.init.sigma=0` (repeatable) overrides one setting of the
+ * profile, typed by its default (unknown keys are refused); the overrides are recorded in
+ * results.json. `--threads` (or `DIMO_THREADS`) sets the wasm backend's threads (default: half the
  * machine's cores).
  *
  * @module
