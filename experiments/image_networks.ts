@@ -12,7 +12,8 @@
  */
 import * as tf from "../lib/backend/tf.ts";
 import type { Rng } from "../lib/rng/mod.ts";
-import { writeTextFileAtomic } from "../lib/io/mod.ts";
+import { resolve } from "node:path";
+import { CheckpointMismatchError, writeTextFileAtomic } from "../lib/io/mod.ts";
 import {
   type Classifier,
   loadClassifier,
@@ -172,7 +173,11 @@ export async function loadOrTrainNetworks(
   training: NetworkTraining,
 ): Promise<ImageNetworks> {
   const loadedRecords = from === undefined ? {} : await readTrainingRecords(from);
+  // Loading from `out` itself resumes an earlier run of this experiment, which must have had this seed.
+  const resuming = from !== undefined && resolve(from) === resolve(out);
   const records: Partial<Record<NetworkName, NetworkRecord>> = {};
+  // The networks made so far, disposed if a later one fails (or the run is stopped).
+  const made: { dispose(): void }[] = [];
   const saveRecords = () =>
     writeTextFileAtomic(`${out}/${TRAINING_FILE}`, JSON.stringify(records, null, 2) + "\n");
 
@@ -185,107 +190,131 @@ export async function loadOrTrainNetworks(
     file = from === undefined ? undefined : `${from}/${name}.safetensors`,
   ): Promise<T> {
     if (file !== undefined && await isFile(file)) {
+      const fromDir = from !== undefined && file === `${from}/${name}.safetensors`;
+      const known: Partial<NetworkRecord> = (fromDir ? loadedRecords[name] : undefined) ?? {};
+      if (resuming && fromDir && known.seed !== training.seed) {
+        throw new CheckpointMismatchError(
+          `${out}/${TRAINING_FILE}`,
+          `${name}.seed`,
+          training.seed,
+          known.seed,
+        );
+      }
       const network = await load(file);
-      const known = from !== undefined && file === `${from}/${name}.safetensors` ? loadedRecords[name] : {};
+      made.push(network as { dispose(): void });
       records[name] = { ...known, source: file, seconds: 0 };
       return network;
     }
     const start = performance.now();
     const { network, details } = await train();
+    made.push(network as { dispose(): void });
     const seconds = (performance.now() - start) / 1000;
     await save(`${out}/${name}.safetensors`, network);
-    records[name] = { ...details, source: "trained", seconds, date: new Date().toISOString() };
+    records[name] = {
+      ...details,
+      seed: training.seed,
+      source: "trained",
+      seconds,
+      date: new Date().toISOString(),
+    };
     await saveRecords();
     return network;
   }
 
   const t = training;
-  const tokenizer = await make(
-    "tokenizer",
-    (path) => PatchTokenizer.load(path),
-    async () => {
-      const { images } = await t.data();
-      const progress = new Progress("tokenizer", t.tokenizer.iterations, {
-        every: 1,
-        unit: "iterations",
-        reporter: t.progress,
-      });
-      const network = await trainKMeansTokenizer(images, {
-        rng: t.rng.fork("tokenizer"),
-        ...t.tokenizer,
-        onIteration: ({ iteration, inertia }) => progress.tick(iteration, { inertia }),
-      });
-      return { network, details: { ...t.tokenizer, trainImages: images.shape[0] } };
-    },
-    (path, network) => network.save(path),
-  );
-  const classifier = await make(
-    "classifier",
-    (path) => loadClassifier(path),
-    async () => {
-      const { images, labels } = await t.data();
-      const progress = new Progress("classifier", t.classifier.epochs, {
-        every: 1,
-        unit: "epochs",
-        reporter: t.progress,
-      });
-      const network = await trainClassifier(images, labels, {
-        rng: t.rng.fork("classifier"),
-        epochs: t.classifier.epochs,
-        onEpoch: ({ epoch, loss }) => progress.tick(epoch, { loss }),
-      });
-      return { network, details: { ...t.classifier, trainImages: images.shape[0] } };
-    },
-    saveClassifier,
-  );
-  const config = teacherConfig(t, tokenizer);
-  const teacher = await make(
-    "teacher",
-    (path) => loadTransformer(path, { expected: config }),
-    async () => {
-      const { teacher: network, curve } = await trainImageTeacher(config, t, tokenizer);
-      const { iterations, batch, lr } = t.teacher;
-      return { network, details: { iterations, batch, lr, finalLoss: curve.at(-1)?.loss, curve } };
-    },
-    saveTransformer,
-    t.teacherFile,
-  );
-  const student = await make(
-    "student",
-    (path) => loadTransformer(path, { expected: teacher.config }),
-    async () => {
-      const { student: network, curve } = await distillStudent(teacher, t.distill.config, {
-        iterations: t.distill.iterations,
-        seed: t.seed,
-        label: "Di[M]O",
-        checkpoint: `${out}/${DISTILL_STATE_FILE}`,
-        progress: t.progress,
-        signal: t.signal,
-      });
-      const { batch, studentAdam, auxAdam } = t.distill.config;
-      return {
-        network,
-        details: {
+  const makeAll = async () => {
+    const tokenizer = await make(
+      "tokenizer",
+      (path) => PatchTokenizer.load(path),
+      async () => {
+        const { images } = await t.data();
+        const progress = new Progress("tokenizer", t.tokenizer.iterations, {
+          every: 1,
+          unit: "iterations",
+          reporter: t.progress,
+        });
+        const network = await trainKMeansTokenizer(images, {
+          rng: t.rng.fork("tokenizer"),
+          ...t.tokenizer,
+          onIteration: ({ iteration, inertia }) => progress.tick(iteration, { inertia }),
+        });
+        return { network, details: { ...t.tokenizer, trainImages: images.shape[0] } };
+      },
+      (path, network) => network.save(path),
+    );
+    const classifier = await make(
+      "classifier",
+      (path) => loadClassifier(path),
+      async () => {
+        const { images, labels } = await t.data();
+        const progress = new Progress("classifier", t.classifier.epochs, {
+          every: 1,
+          unit: "epochs",
+          reporter: t.progress,
+        });
+        const network = await trainClassifier(images, labels, {
+          rng: t.rng.fork("classifier"),
+          epochs: t.classifier.epochs,
+          onEpoch: ({ epoch, loss }) => progress.tick(epoch, { loss }),
+        });
+        return { network, details: { ...t.classifier, trainImages: images.shape[0] } };
+      },
+      saveClassifier,
+    );
+    const config = teacherConfig(t, tokenizer);
+    const teacher = await make(
+      "teacher",
+      (path) => loadTransformer(path, { expected: config }),
+      async () => {
+        const { teacher: network, curve } = await trainImageTeacher(config, t, tokenizer);
+        const { iterations, batch, lr } = t.teacher;
+        return { network, details: { iterations, batch, lr, finalLoss: curve.at(-1)?.loss, curve } };
+      },
+      saveTransformer,
+      t.teacherFile,
+    );
+    const student = await make(
+      "student",
+      (path) => loadTransformer(path, { expected: teacher.config }),
+      async () => {
+        const { student: network, curve } = await distillStudent(teacher, t.distill.config, {
           iterations: t.distill.iterations,
-          batch,
-          studentLr: studentAdam.lr,
-          auxLr: auxAdam.lr,
-          finalAuxLoss: curve.at(-1)?.auxLoss,
-          curve,
-        },
-      };
-    },
-    saveTransformer,
-  );
+          seed: t.seed,
+          label: "Di[M]O",
+          checkpoint: `${out}/${DISTILL_STATE_FILE}`,
+          progress: t.progress,
+          signal: t.signal,
+        });
+        const { batch, studentAdam, auxAdam } = t.distill.config;
+        return {
+          network,
+          details: {
+            iterations: t.distill.iterations,
+            batch,
+            studentLr: studentAdam.lr,
+            auxLr: auxAdam.lr,
+            finalAuxLoss: curve.at(-1)?.auxLoss,
+            curve,
+          },
+        };
+      },
+      saveTransformer,
+    );
+    return { tokenizer, classifier, teacher, student };
+  };
+  let networks: Pick<ImageNetworks, "tokenizer" | "classifier" | "teacher" | "student">;
+  try {
+    networks = await makeAll();
+  } catch (error) {
+    made.forEach((network) => network.dispose());
+    throw error;
+  }
   const curveOf = (name: NetworkName) => {
     const curve = records[name]?.curve;
     return Array.isArray(curve) ? curve as CurvePoint[] : [];
   };
   return {
-    tokenizer,
-    classifier,
-    teacher,
-    student,
+    ...networks,
     records: records as Record<NetworkName, NetworkRecord>,
     curves: { teacher: curveOf("teacher"), student: curveOf("student") },
   };

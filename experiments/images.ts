@@ -178,14 +178,23 @@ export function shippedCheckpoints(dataset: ImageDatasetName): string {
 }
 
 /**
- * The checkpoint directory a run starts from: `--checkpoints` when given; for the quick profile,
- * the shipped networks when they are there; else none (train everything). Prints which networks
- * it loads and which it trains, and fails if it holds none (see {@linkcode checkpointPlan}).
+ * The checkpoint directory a run starts from: `--checkpoints` when given; for the quick and smoke
+ * profiles, the shipped networks when they are there; else `--out` when an earlier run of the
+ * profile left networks there (the run goes on from them); else none (train everything). Prints
+ * which networks it loads and which it trains, and fails if it holds none (see
+ * {@linkcode checkpointPlan}).
  */
 async function checkpointSource(context: ExperimentContext, dataset: ImageDatasetName) {
   const shipped = shippedCheckpoints(dataset);
+  const earlier =
+    (await Promise.all(NETWORK_NAMES.map((name) => pathKind(`${context.out}/${name}.safetensors`))))
+      .includes("file");
   const source = context.checkpoints ??
-    (context.profile !== "full" && await pathKind(shipped) === "directory" ? shipped : undefined);
+    (context.profile !== "full" && await pathKind(shipped) === "directory"
+      ? shipped
+      : earlier
+      ? context.out
+      : undefined);
   if (source !== undefined) console.log((await checkpointPlan(source, context.teacher)).summary);
   return source;
 }
@@ -249,20 +258,27 @@ export async function runImages(
     return train.data;
   };
   const dConfig = profile.distill;
-  const networks: ImageNetworks = await loadOrTrainNetworks(source, context.out, {
-    data: trainingData,
-    classes,
-    tokenizer: profile.tokenizer,
-    classifier: profile.classifier,
-    teacher: profile.teacher,
-    distill: { iterations: profile.distillIterations, config: dConfig },
-    seed: context.seed,
-    rng,
-    teacherFile: context.teacher,
-    progress: context.progress,
-    signal: context.signal,
-  });
-  if (train !== undefined) tf.dispose([train.data.images, train.data.labels]);
+  let networks: ImageNetworks;
+  try {
+    networks = await loadOrTrainNetworks(source, context.out, {
+      data: trainingData,
+      classes,
+      tokenizer: profile.tokenizer,
+      classifier: profile.classifier,
+      teacher: profile.teacher,
+      distill: { iterations: profile.distillIterations, config: dConfig },
+      seed: context.seed,
+      rng,
+      teacherFile: context.teacher,
+      progress: context.progress,
+      signal: context.signal,
+    });
+  } catch (error) {
+    tf.dispose([testImages, testLabels]); // the networks made so far are disposed where they were made
+    throw error;
+  } finally {
+    if (train !== undefined) tf.dispose([train.data.images, train.data.labels]);
+  }
   const { tokenizer, classifier, teacher, student, records, curves } = networks;
 
   const reconstruction = await tokenizer.reconstructionError(testImages);

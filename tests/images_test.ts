@@ -3,9 +3,16 @@
  * grid, with no tensor left behind.
  */
 import assert from "node:assert/strict";
-import { type BackendInfo, tf } from "@dimo/dimo";
+import {
+  type BackendInfo,
+  CheckpointMismatchError,
+  type ProgressUpdate,
+  silentProgress,
+  tf,
+} from "@dimo/dimo";
 import { useTestBackend } from "../lib/backend/testing.ts";
 import { type ImageProfile, runImages } from "../experiments/images.ts";
+import type { ExperimentContext } from "../experiments/registry.ts";
 import { writeResults } from "../experiments/results.ts";
 
 const backend: BackendInfo = await useTestBackend();
@@ -88,5 +95,52 @@ Deno.test("the MNIST experiment writes the paper's table, checkpoints and sample
     assert.deepEqual(again.rows.map((r) => r.group), results.rows.map((r) => r.group));
   } finally {
     await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("a stopped image run, started again into its --out, ends as an uninterrupted run", async () => {
+  const dir = await Deno.makeTempDir({ dir: ".tmp", prefix: "images-resume-" });
+  const run = (out: string, extra: Partial<ExperimentContext> = {}) =>
+    runImages({ profile: "full", seed: 1, backend, out, progress: silentProgress, ...extra }, "mnist", TINY);
+  try {
+    const before = tf.memory().numTensors;
+    const straight = await run(`${dir}/straight`);
+
+    // Stop the distillation after its 5th iteration, as a killed run would stop.
+    const out = `${dir}/resumed`;
+    const controller = new AbortController();
+    const stopAfter5 = (update: ProgressUpdate) => {
+      if (update.label === "Di[M]O" && update.done === 5) controller.abort();
+    };
+    await assert.rejects(
+      run(out, { progress: stopAfter5, signal: controller.signal }),
+      (error: unknown) => error instanceof DOMException && error.name === "AbortError",
+    );
+    assert.equal(tf.memory().numTensors, before);
+
+    const updates: ProgressUpdate[] = [];
+    const resumed = await run(out, { progress: (update) => updates.push(update) });
+    assert.equal(tf.memory().numTensors, before);
+    for (const name of ["tokenizer", "classifier", "teacher"]) {
+      assert.ok(!updates.some((u) => u.label === name), `${name} is loaded from --out, not trained again`);
+    }
+    assert.ok(
+      updates.filter((u) => u.label === "Di[M]O").every((u) => u.done > 5),
+      "distillation goes on from 5",
+    );
+    assert.deepEqual(resumed.rows, straight.rows);
+    assert.deepEqual(resumed.charts, straight.charts);
+    const [a, b] = await Promise.all(
+      [out, `${dir}/straight`].map((d) => Deno.readFile(`${d}/student.safetensors`)),
+    );
+    assert.deepEqual(a, b, "the students are bit-identical");
+
+    // Another seed refuses the networks of this one rather than reusing them.
+    await assert.rejects(
+      run(out, { seed: 2 }),
+      (error: unknown) => error instanceof CheckpointMismatchError && error.field === "tokenizer.seed",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
