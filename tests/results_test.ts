@@ -71,6 +71,6 @@ Deno.test("resultsMarkdown() and resultsHtml() show the arrows and their note", 
   assert.ok(markdown.includes("| method | steps | seconds per sample\u00a0↓ | batch |"));
   assert.ok(markdown.includes("↑ higher is better, ↓ lower is better; no arrow on nll"));
   const html = await resultsHtml(results);
-  assert.ok(html.includes('<th title="lower is better">tv\u00a0↓</th>'));
+  assert.ok(html.includes('<th class="num" title="lower is better">tv\u00a0↓</th>'));
   assert.ok(html.includes("<p>↑ higher is better, ↓ lower is better; no arrow on nll"));
 });

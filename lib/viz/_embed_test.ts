@@ -47,6 +47,8 @@ Deno.test("tableBundle() holds the table as HTML beside its Markdown, so a `|` i
   assert.equal(bundle["text/plain"], markdownTable(table));
   assert.equal(bundle["text/html"], htmlTable(table));
   assert.ok(
-    bundle["text/html"].includes('<th title="lower is better">max |analytic − autodiff|\u00a0↓</th>'),
+    bundle["text/html"].includes(
+      '<th class="num" title="lower is better">max |analytic − autodiff|\u00a0↓</th>',
+    ),
   );
 });

@@ -44,14 +44,14 @@ export interface HtmlReport {
 
 const STYLE = `
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #222;
-  max-width: 1280px; margin: 2rem auto; padding: 0 1rem; }
+  max-width: 1320px; margin: 2rem auto; padding: 0 1rem; }
 h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; }
 .dimo-table { overflow-x: auto; margin: 1rem 0; }
-table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
-th, td { border-bottom: 1px solid #e5e5e5; padding: 0.3rem 0.7rem; text-align: left; vertical-align: top; }
+table { border-collapse: collapse; font-size: 14px; font-variant-numeric: tabular-nums; }
+th, td { border-bottom: 1px solid #e5e5e5; padding: 0.3rem 0.6rem; text-align: left; vertical-align: top; }
 th { border-bottom: 2px solid #bbb; vertical-align: bottom; }
-td { white-space: nowrap; } td.num { text-align: right; } th[title] { cursor: help; }
-td.wide { white-space: normal; min-width: 16rem; max-width: 34rem; }
+td { white-space: nowrap; } th.num, td.num { text-align: right; } th[title] { cursor: help; }
+td.wide { white-space: normal; min-width: 24rem; max-width: 36rem; }
 .dimo-chart { margin: 1rem 0; } .dimo-chart svg { max-width: 100%; height: auto; }
 .dimo-figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 1.2rem;
   margin: 1rem 0; }

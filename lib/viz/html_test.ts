@@ -112,7 +112,7 @@ Deno.test("htmlReport() shows directions in table headers and keeps long text co
     }],
   });
   assert.ok(html.includes('<div class="dimo-table"><table>'));
-  assert.ok(html.includes('<th title="lower is better">tv\u00a0↓</th>'));
+  assert.ok(html.includes('<th class="num" title="lower is better">tv\u00a0↓</th>'));
   assert.ok(html.includes('<td class="wide">one-step student (EMA), 1000 iterations</td>'));
-  assert.match(html, /td\.wide \{ white-space: normal; min-width: 16rem;/);
+  assert.match(html, /td\.wide \{ white-space: normal; min-width: 24rem;/);
 });

@@ -89,7 +89,8 @@ export function markdownTable(table: Table): string {
 const NARROW_TEXT = 24;
 
 /**
- * Writes a table as an HTML `<table>`: every text escaped, numbers right-aligned (`class="num"`),
+ * Writes a table as an HTML `<table>`: every text escaped, columns of numbers right-aligned
+ * (`class="num"` on each of their cells, so a placeholder such as "—" lines up too),
  * ↑ or ↓ after the titles of columns with a better direction (the `<th>` says which in its
  * `title`), a line-break opportunity after each `_` of a title, and `class="wide"` on the cells
  * of a text column longer than 24 characters, so a page's style can keep it from being squeezed.
@@ -104,27 +105,26 @@ const NARROW_TEXT = 24;
  * import assert from "node:assert";
  * import { htmlTable } from "@dimo/dimo";
  * const html = htmlTable({ columns: ["method", "FID"], rows: [["Di[M]O", 7.6]], better: [null, "lower"] });
- * assert.ok(html.includes('<th title="lower is better">FID\u00a0↓</th>'));
+ * assert.ok(html.includes('<th class="num" title="lower is better">FID\u00a0↓</th>'));
  * assert.ok(html.includes('<td class="num">7.6</td>'));
  * ```
  */
 export function htmlTable(table: Table): string {
   checkTable("write an HTML table", table);
-  const wide = table.columns.map((_, j) =>
-    table.rows.some((row) => typeof row[j] === "string" && (row[j] as string).length > NARROW_TEXT)
-  );
+  const classes = table.columns.map((_, j) => {
+    const texts = table.rows.map((row) => row[j]).filter((v) => typeof v === "string");
+    if (texts.some((text) => text.length > NARROW_TEXT)) return ' class="wide"';
+    // A placeholder such as "—" in a column of numbers lines up with them.
+    return table.rows.some((row) => typeof row[j] === "number") ? ' class="num"' : "";
+  });
   const head = table.columns.map((_, j) => {
     const better = table.better?.[j];
     const hint = better ? ` title="${better} is better"` : "";
     const title = escapeHtml(columnTitle(table, j)).replace(/_/g, "_<wbr>");
-    return `<th${wide[j] ? ' class="wide"' : ""}${hint}>${title}</th>`;
+    return `<th${classes[j]}${hint}>${title}</th>`;
   }).join("");
-  const body = table.rows.map((row) => {
-    const cells = row.map((v, j) => {
-      const kind = typeof v === "number" ? ' class="num"' : wide[j] ? ' class="wide"' : "";
-      return `<td${kind}>${escapeHtml(formatCell(v))}</td>`;
-    });
-    return `<tr>${cells.join("")}</tr>`;
-  });
+  const body = table.rows.map((row) =>
+    `<tr>${row.map((v, j) => `<td${classes[j]}>${escapeHtml(formatCell(v))}</td>`).join("")}</tr>`
+  );
   return `<table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body.join("\n")}\n</tbody>\n</table>`;
 }

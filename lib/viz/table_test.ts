@@ -55,14 +55,17 @@ Deno.test("htmlTable() marks directions, numbers and long text columns", () => {
   const head = html.match(/<thead><tr>(.*)<\/tr><\/thead>/)![1];
   assert.equal(
     head,
-    '<th class="wide">method</th><th>steps</th><th title="lower is better">FID\u00a0↓</th>' +
-      '<th title="higher is better">inception_<wbr>score\u00a0↑</th><th>nll</th>',
+    '<th class="wide">method</th><th class="num">steps</th><th class="num" title="lower is better">FID\u00a0↓</th>' +
+      '<th class="num" title="higher is better">inception_<wbr>score\u00a0↑</th><th class="num">nll</th>',
   );
   assert.ok(html.includes('<td class="wide">MaskGIT sampler, CFG w = 1 (ramped), Gumbel 4.5</td>'));
   assert.ok(html.includes('<td class="num">16</td><td class="num">24.37</td>'));
+  // A placeholder in a column of numbers is aligned with them.
+  const gaps = htmlTable({ columns: ["gap_closed"], rows: [["—"], [0.79]] });
+  assert.ok(gaps.includes('<tr><td class="num">—</td></tr>\n<tr><td class="num">0.79</td></tr>'));
   // A short text column is not widened, and a table without `better` has no arrows.
   const plain = htmlTable({ columns: ["group", "TV"], rows: [["Teacher", 0.5]] });
-  assert.ok(plain.includes("<th>group</th><th>TV</th>") && plain.includes("<td>Teacher</td>"));
+  assert.ok(plain.includes('<th>group</th><th class="num">TV</th>') && plain.includes("<td>Teacher</td>"));
 });
 
 Deno.test("markdownTable() and htmlTable() reject a `better` of the wrong length or value", () => {
