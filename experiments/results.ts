@@ -6,7 +6,7 @@
  * @module
  */
 import { writeFileAtomic, writeTextFileAtomic } from "../lib/io/mod.ts";
-import { type Chart, htmlReport, markdownTable, type Table } from "../lib/viz/mod.ts";
+import { type Better, type Chart, htmlReport, markdownTable, type Table } from "../lib/viz/mod.ts";
 
 /** One row of a results table: a method at a number of sampling steps, with its metrics. */
 export interface ResultRow {
@@ -72,8 +72,39 @@ export interface Results {
   readonly images?: readonly ResultImage[];
 }
 
+/**
+ * Which way each metric an experiment reports is better, shown as ↑ or ↓ in its column's title.
+ * `nll` has no direction: it is best at the true entropy (below it, samples are too likely: mode
+ * seeking); `entropy` is the truth's, the same on every row.
+ */
+export const METRIC_BETTER: Readonly<Record<string, Better | null>> = {
+  tv: "lower",
+  nll: null,
+  entropy: null,
+  mode_coverage: "higher",
+  gap_closed: "higher",
+  fid: "lower",
+  inception_score: "higher",
+  precision: "higher",
+  recall: "higher",
+  density: "higher",
+  coverage: "higher",
+  class_accuracy: "higher",
+};
+
+/** What the arrows mean, and why a column has none; for the metrics a table shows. */
+function arrowNote(metrics: readonly string[]): string {
+  const none = metrics.filter((m) => METRIC_BETTER[m] === null);
+  const why = none.includes("nll")
+    ? ": nll is best where it equals the entropy (below it, the samples are too likely: mode seeking)"
+    : "";
+  return `↑ higher is better, ↓ lower is better${
+    none.length > 0 ? `; no arrow on ${none.join(", ")}${why}` : ""
+  }.`;
+}
+
 /** The result tables: the main one (rows without `table`) first, then one per named table. */
-export function resultTables(results: Results): { heading: string; table: Table }[] {
+export function resultTables(results: Results): { heading: string; table: Table; note: string }[] {
   const names = [...new Set(results.rows.map((r) => r.table))];
   return names.map((name) => {
     const rows = results.rows.filter((r) => r.table === name);
@@ -83,15 +114,19 @@ export function resultTables(results: Results): { heading: string; table: Table 
       table: {
         columns: ["group", "method", "steps", ...metrics],
         rows: rows.map((r) => [r.group, r.method, r.steps, ...metrics.map((m) => r.metrics[m] ?? "—")]),
+        better: [null, null, null, ...metrics.map((m) => METRIC_BETTER[m] ?? null)],
       },
+      note: arrowNote(metrics),
     };
   });
 }
 
-function runtimeTable(results: Results): Table {
+/** The runtime table: seconds per sample of each method, at the batch it was timed at. */
+export function runtimeTable(results: Results): Table {
   return {
     columns: ["method", "steps", "seconds per sample", "batch"],
     rows: results.runtime.map((r) => [r.method, r.steps, r.seconds_per_sample, r.batch]),
+    better: [null, null, "lower", null],
   };
 }
 
@@ -111,7 +146,7 @@ export function resultsMarkdown(results: Results): string {
     `# ${results.experiment} (${results.profile} profile)`,
     "",
     summary(results),
-    ...resultTables(results).flatMap(({ heading, table }) => section(heading, table)),
+    ...resultTables(results).flatMap(({ heading, table, note }) => [...section(heading, table), "", note]),
     ...(results.runtime.length > 0 ? section("Runtime", runtimeTable(results)) : []),
     ...(results.notes?.length ? ["", ...results.notes.map((n) => `- ${n}`)] : []),
     ...(results.images?.length ? ["", ...results.images.map((i) => `![${i.caption}](${i.file})`)] : []),
@@ -129,9 +164,9 @@ export function resultsHtml(results: Results): Promise<string> {
   return htmlReport({
     title: `${results.experiment} (${results.profile} profile)`,
     sections: [
-      ...resultTables(results).map(({ heading, table }, i) => ({
+      ...resultTables(results).map(({ heading, table, note }, i) => ({
         heading,
-        paragraphs: i === 0 ? [summary(results)] : [],
+        paragraphs: i === 0 ? [summary(results), note] : [note],
         tables: [table],
       })),
       ...(results.runtime.length > 0 ? [{ heading: "Runtime", tables: [runtimeTable(results)] }] : []),

@@ -1,12 +1,13 @@
 /**
  * A chart as HTML: the static SVG, replaced by a plotly chart when plotly.js is loaded in the
- * page. Shared by the HTML report and the Jupyter display.
+ * page. Shared by the HTML report and the Jupyter display, which also shows tables through here.
  *
  * @module
  */
 import { type Chart, plotlyFigure } from "./chart.ts";
 import { inlineScript, scriptJson } from "./_escape.ts";
 import { svgLineChart } from "./svg_chart.ts";
+import { htmlTable, markdownTable, type Table } from "./table.ts";
 
 /**
  * Browser code run right after a chart's `<div>`: draws the plotly chart into it and then drops
@@ -57,4 +58,14 @@ export function chartBundle(chart: Chart, options: ChartBundleOptions): Record<s
   const bundle: Record<string, string> = { "text/plain": chart.title, "image/svg+xml": svgLineChart(chart) };
   if (options.interactive) bundle["text/html"] = chartHtml(chart, options.plotly);
   return bundle;
+}
+
+/**
+ * A Jupyter display bundle of a table: `text/html` (what notebook front ends show: a Markdown
+ * table whose cells hold an escaped `|` breaks in some of their Markdown renderers), `text/markdown`
+ * and `text/plain` (the Markdown, for viewers without HTML).
+ */
+export function tableBundle(table: Table): Record<string, string> {
+  const markdown = markdownTable(table);
+  return { "text/plain": markdown, "text/markdown": markdown, "text/html": htmlTable(table) };
 }

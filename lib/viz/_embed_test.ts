@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { chartBundle, chartHtml } from "./_embed.ts";
-import { type Chart, svgLineChart } from "./mod.ts";
+import { chartBundle, chartHtml, tableBundle } from "./_embed.ts";
+import { type Chart, htmlTable, markdownTable, svgLineChart } from "./mod.ts";
 
 const chart: Chart = {
   title: "</script><script>alert(1)</script>",
@@ -33,4 +33,22 @@ Deno.test("chartHtml() keeps titles from closing its scripts", () => {
   assert.equal(html.match(/<script>/g)?.length, 1);
   assert.equal(html.match(/<\/script>/g)?.length, 1);
   assert.ok(html.includes("\\u003c/script\\u003e"));
+});
+
+Deno.test("tableBundle() holds the table as HTML beside its Markdown, so a `|` in a title cannot break it", () => {
+  const table = {
+    columns: ["divergence", "max |analytic − autodiff|"],
+    rows: [["fkl", 2.4e-7]],
+    better: [null, "lower"],
+  } as const;
+  const bundle = tableBundle(table);
+  assert.deepEqual(Object.keys(bundle).sort(), ["text/html", "text/markdown", "text/plain"]);
+  assert.equal(bundle["text/markdown"], markdownTable(table));
+  assert.equal(bundle["text/plain"], markdownTable(table));
+  assert.equal(bundle["text/html"], htmlTable(table));
+  assert.ok(
+    bundle["text/html"].includes(
+      '<th class="num" title="lower is better">max |analytic − autodiff|\u00a0↓</th>',
+    ),
+  );
 });

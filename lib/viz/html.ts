@@ -7,11 +7,10 @@
 import { errorMessage } from "../validate/mod.ts";
 import { chartHtml } from "./_embed.ts";
 import { escapeHtml, inlineScript } from "./_escape.ts";
-import { checkTable } from "./_table.ts";
 import type { Chart } from "./chart.ts";
 import { loadPlotlyScript } from "./plotly.ts";
 import { pngDataUri } from "./png.ts";
-import { formatCell, type Table } from "./table.ts";
+import { htmlTable, type Table } from "./table.ts";
 
 /** A captioned PNG in a report section. */
 export interface ReportImage {
@@ -45,15 +44,19 @@ export interface HtmlReport {
 
 const STYLE = `
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #222;
-  max-width: 1000px; margin: 2rem auto; padding: 0 1rem; }
+  max-width: 1320px; margin: 2rem auto; padding: 0 1rem; }
 h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; }
-table { border-collapse: collapse; margin: 1rem 0; font-variant-numeric: tabular-nums; }
-th, td { border-bottom: 1px solid #e5e5e5; padding: 0.3rem 0.8rem; text-align: left; }
-th { border-bottom: 2px solid #bbb; } td.num { text-align: right; }
+.dimo-table { overflow-x: auto; margin: 1rem 0; }
+table { border-collapse: collapse; font-size: 14px; font-variant-numeric: tabular-nums; }
+th, td { border-bottom: 1px solid #e5e5e5; padding: 0.3rem 0.6rem; text-align: left; vertical-align: top; }
+th { border-bottom: 2px solid #bbb; vertical-align: bottom; }
+td { white-space: nowrap; } th.num, td.num { text-align: right; } th[title] { cursor: help; }
+td.wide { white-space: normal; min-width: 24rem; max-width: 36rem; }
 .dimo-chart { margin: 1rem 0; } .dimo-chart svg { max-width: 100%; height: auto; }
-figure { display: inline-block; margin: 1rem 1rem 1rem 0; vertical-align: top; }
-figure img { image-rendering: pixelated; max-width: 100%; }
-figcaption { color: #555; font-size: 0.9rem; }`;
+.dimo-figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 1.2rem;
+  margin: 1rem 0; }
+figure { margin: 0; } figure img { image-rendering: pixelated; width: 100%; height: auto; display: block; }
+figcaption { color: #555; font-size: 0.85rem; margin-top: 0.3rem; }`;
 
 /**
  * Runs once the page has loaded and every chart has been drawn: records on `<body>` how many
@@ -73,9 +76,11 @@ const STATUS = `window.addEventListener("load", function () {
 });`;
 
 /**
- * Lays out a report as one self-contained HTML page: every text escaped, tables with numbers
- * right-aligned ({@linkcode formatCell}), charts drawn by plotly.js (inlined once, so the page
- * needs no network) over their static SVG, and images as PNG data URIs. After loading, `<body>`
+ * Lays out a report as one self-contained HTML page: every text escaped, tables as
+ * {@linkcode htmlTable} writes them (numbers right-aligned, ↑/↓ on columns with a better
+ * direction, long text columns kept readable, a wide table scrolling on its own), charts drawn
+ * by plotly.js (inlined once, so the page needs no network) over their static SVG, and each
+ * section's images side by side in a grid, as PNG data URIs with their captions. After loading, `<body>`
  * carries `data-charts-rendered` and `data-images-loaded` (`"rendered/total"`) for automated checks.
  *
  * @param report The title and sections.
@@ -135,29 +140,16 @@ function sectionHtml(action: string, section: ReportSection, field: string): str
     checkText(action, `${field}.paragraphs[${i}]`, p);
     parts.push(`<p>${escapeHtml(p)}</p>`);
   });
-  for (const table of section.tables ?? []) parts.push(tableHtml(action, table));
+  for (const table of section.tables ?? []) parts.push(`<div class="dimo-table">${htmlTable(table)}</div>`);
   for (const chart of section.charts ?? []) parts.push(chartHtml(chart));
-  (section.images ?? []).forEach((image, i) => {
+  const figures = (section.images ?? []).map((image, i) => {
     checkText(action, `${field}.images[${i}].caption`, image.caption);
     const caption = escapeHtml(image.caption);
-    parts.push(
-      `<figure><img src="${
-        pngDataUri(image.png)
-      }" alt="${caption}"><figcaption>${caption}</figcaption></figure>`,
-    );
+    return `<figure><img src="${
+      pngDataUri(image.png)
+    }" alt="${caption}"><figcaption>${caption}</figcaption></figure>`;
   });
+  if (figures.length > 0) parts.push(`<div class="dimo-figures">\n${figures.join("\n")}\n</div>`);
   parts.push("</section>");
   return parts.join("\n");
-}
-
-function tableHtml(action: string, table: Table): string {
-  checkTable(action, table);
-  const head = table.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("");
-  const body = table.rows.map((row) => {
-    const cells = row.map((v) =>
-      `<td${typeof v === "number" ? ' class="num"' : ""}>${escapeHtml(formatCell(v))}</td>`
-    );
-    return `<tr>${cells.join("")}</tr>`;
-  });
-  return `<table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body.join("\n")}\n</tbody>\n</table>`;
 }

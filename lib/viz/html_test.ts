@@ -79,3 +79,40 @@ Deno.test("htmlReport() rejects non-strings, bad rows and non-PNG images", async
     /PNG signature/,
   );
 });
+
+Deno.test("htmlReport() lays a section's images side by side in one grid, each with its caption", async () => {
+  const html = await htmlReport({
+    title: "samples",
+    sections: [{
+      heading: "Samples",
+      images: ["teacher, 16 steps", "Di[M]O, 1 step"].map((caption) => ({ caption, png })),
+    }],
+  });
+  const grid = html.match(/<div class="dimo-figures">\n([\s\S]*?)\n<\/div>/)?.[1] ?? "";
+  const figures = grid.split("\n");
+  assert.equal(figures.length, 2);
+  assert.match(
+    figures[0],
+    /^<figure><img src="data:image\/png;base64,[^"]+" alt="teacher, 16 steps"><figcaption>teacher, 16 steps<\/figcaption><\/figure>$/,
+  );
+  assert.match(figures[1], /<figcaption>Di\[M\]O, 1 step<\/figcaption>/);
+  assert.match(html, /\.dimo-figures \{ display: grid; grid-template-columns: repeat\(auto-fill/);
+});
+
+Deno.test("htmlReport() shows directions in table headers and keeps long text columns readable", async () => {
+  const html = await htmlReport({
+    title: "table",
+    sections: [{
+      heading: "Results",
+      tables: [{
+        columns: ["method", "tv"],
+        rows: [["one-step student (EMA), 1000 iterations", 0.28]],
+        better: [null, "lower"],
+      }],
+    }],
+  });
+  assert.ok(html.includes('<div class="dimo-table"><table>'));
+  assert.ok(html.includes('<th class="num" title="lower is better">tv\u00a0↓</th>'));
+  assert.ok(html.includes('<td class="wide">one-step student (EMA), 1000 iterations</td>'));
+  assert.match(html, /td\.wide \{ white-space: normal; min-width: 24rem;/);
+});

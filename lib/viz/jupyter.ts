@@ -7,13 +7,13 @@
 import type * as tf from "../backend/tf.ts";
 import { isNdarray, type NdArray } from "../io/ndarray.ts";
 import { errorMessage } from "../validate/mod.ts";
-import { chartBundle } from "./_embed.ts";
+import { chartBundle, tableBundle } from "./_embed.ts";
 import { checkPngSignature } from "./_fast_png.ts";
 import type { Chart } from "./chart.ts";
 import { imageGrid, type ImageGridOptions } from "./grid.ts";
 import { loadPlotlyScript } from "./plotly.ts";
 import { encodePng } from "./png.ts";
-import { markdownTable, type Table } from "./table.ts";
+import type { Table } from "./table.ts";
 
 /**
  * Whether this kernel session has sent plotly.js to the notebook page. Only the first
@@ -130,7 +130,9 @@ export async function showChart(chart: Chart, options: ShowChartOptions = {}): P
 }
 
 /**
- * Shows a table as Markdown ({@linkcode markdownTable}), which code hosts render too.
+ * Shows a table as one display output with two renditions: `text/html` ({@linkcode htmlTable}),
+ * which notebook front ends show, and `text/markdown` ({@linkcode markdownTable}) for viewers
+ * without HTML. Columns with a better direction carry ↑ or ↓ in both.
  *
  * @param table The table.
  * @returns When the output has been sent.
@@ -146,5 +148,5 @@ export async function showChart(chart: Chart, options: ShowChartOptions = {}): P
  */
 export async function showTable(table: Table): Promise<void> {
   const notebook = jupyter("show a table");
-  await notebook.display(notebook.md`${markdownTable(table)}`);
+  await notebook.display(tableBundle(table), { raw: true });
 }

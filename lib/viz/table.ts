@@ -1,9 +1,14 @@
 /**
- * Tables of results, written as Markdown (notebooks, results.md) or HTML ({@linkcode htmlReport}).
+ * Tables of results, written as Markdown (notebooks, results.md) or HTML (notebooks,
+ * {@linkcode htmlReport}).
  *
  * @module
  */
-import { checkTable } from "./_table.ts";
+import { escapeHtml } from "./_escape.ts";
+import { checkTable, columnTitle } from "./_table.ts";
+
+/** Which way a column's values are better: `"higher"` (shown as ↑) or `"lower"` (↓). */
+export type Better = "higher" | "lower";
 
 /** A table: column titles and rows of cells. */
 export interface Table {
@@ -11,6 +16,12 @@ export interface Table {
   readonly columns: readonly string[];
   /** Rows, each with one cell per column. Numbers are shown by {@linkcode formatCell}. */
   readonly rows: readonly (readonly (string | number)[])[];
+  /**
+   * For each column, which way its values are better, shown as ↑ or ↓ after its title; null
+   * for a column without a better direction (a label, or a value best at a target). Absent: no
+   * arrows.
+   */
+  readonly better?: readonly (Better | null)[];
 }
 
 /**
@@ -46,7 +57,8 @@ function markdownText(text: string): string {
 
 /**
  * Writes a table in GitHub-flavoured Markdown, numbers right-aligned, every cell escaped (so
- * `|`, `*` or `<script>` in a cell show as text).
+ * `|`, `*` or `<script>` in a cell show as text), ↑ or ↓ after the titles of columns with a
+ * better direction.
  *
  * @param table The table.
  * @returns The Markdown lines, joined by newlines.
@@ -67,8 +79,52 @@ export function markdownTable(table: Table): string {
   );
   const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
   return [
-    line(table.columns.map(markdownText)),
+    line(table.columns.map((_, j) => markdownText(columnTitle(table, j)))),
     line(numeric.map((n) => (n ? "---:" : "---"))),
     ...table.rows.map((row) => line(row.map((v) => markdownText(formatCell(v))))),
   ].join("\n");
+}
+
+/** The longest text, in characters, a text column may hold before its cells get room to wrap in. */
+const NARROW_TEXT = 24;
+
+/**
+ * Writes a table as an HTML `<table>`: every text escaped, columns of numbers right-aligned
+ * (`class="num"` on each of their cells, so a placeholder such as "—" lines up too),
+ * ↑ or ↓ after the titles of columns with a better direction (the `<th>` says which in its
+ * `title`), a line-break opportunity after each `_` of a title, and `class="wide"` on the cells
+ * of a text column longer than 24 characters, so a page's style can keep it from being squeezed.
+ *
+ * @param table The table.
+ * @returns The `<table>` element.
+ * @throws {TypeError} If a row does not have one string or number per column, or `better` not
+ * one entry per column.
+ *
+ * @example A metric with its direction
+ * ```ts
+ * import assert from "node:assert";
+ * import { htmlTable } from "@dimo/dimo";
+ * const html = htmlTable({ columns: ["method", "FID"], rows: [["Di[M]O", 7.6]], better: [null, "lower"] });
+ * assert.ok(html.includes('<th class="num" title="lower is better">FID\u00a0↓</th>'));
+ * assert.ok(html.includes('<td class="num">7.6</td>'));
+ * ```
+ */
+export function htmlTable(table: Table): string {
+  checkTable("write an HTML table", table);
+  const classes = table.columns.map((_, j) => {
+    const texts = table.rows.map((row) => row[j]).filter((v) => typeof v === "string");
+    if (texts.some((text) => text.length > NARROW_TEXT)) return ' class="wide"';
+    // A placeholder such as "—" in a column of numbers lines up with them.
+    return table.rows.some((row) => typeof row[j] === "number") ? ' class="num"' : "";
+  });
+  const head = table.columns.map((_, j) => {
+    const better = table.better?.[j];
+    const hint = better ? ` title="${better} is better"` : "";
+    const title = escapeHtml(columnTitle(table, j)).replace(/_/g, "_<wbr>");
+    return `<th${classes[j]}${hint}>${title}</th>`;
+  }).join("");
+  const body = table.rows.map((row) =>
+    `<tr>${row.map((v, j) => `<td${classes[j]}>${escapeHtml(formatCell(v))}</td>`).join("")}</tr>`
+  );
+  return `<table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body.join("\n")}\n</tbody>\n</table>`;
 }

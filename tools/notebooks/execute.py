@@ -15,7 +15,8 @@ grace period, so outputs of timers the cell left running land in that cell too.
 
 The kernel inherits this process's environment (so `DIMO_PROFILE` reaches the
 notebook) and runs in the notebook's folder, as it would under Jupyter. Writes the
-executed notebook (nbformat 4) to OUTPUT even when a cell fails, prints one JSON
+executed notebook (nbformat 4) to OUTPUT even when a cell fails (a cell that times out
+keeps the outputs it sent and ends with a TimeoutError output), prints one JSON
 summary line on stdout, and exits 1 naming the notebook and cell on an error output,
 a timeout or a dead kernel; 2 on bad usage or a missing prerequisite.
 """
@@ -31,6 +32,8 @@ KERNEL = "deno"
 # Quiet seconds before shutting the kernel down: outputs later than this are lost for good,
 # whereas mid-notebook stragglers are still filed under their cell when they arrive.
 FINAL_GRACE = 1.0
+# Seconds a timed-out cell's pending outputs are still collected before its error is recorded.
+TIMEOUT_DRAIN = 2.0
 INSTALL_HINT = (
     "install Jupyter with: sudo apt-get install jupyter-nbconvert python3-nbclient "
     "jupyter-client python3-ipykernel"
@@ -168,6 +171,7 @@ class NotebookRun:
         while reply is None or not idle:
             if time.monotonic() > deadline:
                 self.manager.interrupt_kernel()
+                self.record_timeout(cell)
                 raise CellFailure(f"{where} timed out after {self.args.timeout:g} s")
             if not self.manager.is_alive():
                 raise CellFailure(f"{where}: the kernel died")
@@ -181,6 +185,20 @@ class NotebookRun:
             detail = errors[0] if errors else reply["content"]
             raise CellFailure(f"{where} failed: {detail.get('ename')}: {detail.get('evalue')}")
 
+    def record_timeout(self, cell):
+        """Keeps what the cell has sent so far and ends its outputs with an error naming the
+        timeout, so the saved notebook shows where and why the run stopped."""
+        import nbformat
+
+        self.drain(self.args.grace, limit=TIMEOUT_DRAIN)
+        seconds = f"{self.args.timeout:g}"
+        cell.outputs.append(nbformat.v4.new_output(
+            "error",
+            ename="TimeoutError",
+            evalue=f"the cell ran past the executor's limit of {seconds} s a cell and was stopped",
+            traceback=[f"TimeoutError: cell stopped after {seconds} s (execute.py --timeout {seconds})"],
+        ))
+
     def read_reply(self, msg_id):
         try:
             msg = self.client.get_shell_msg(timeout=0)
@@ -188,10 +206,13 @@ class NotebookRun:
             return None
         return msg if msg["parent_header"].get("msg_id") == msg_id else None
 
-    def drain(self, grace):
-        """Reads iopub until nothing has arrived for `grace` seconds."""
-        quiet_since = time.monotonic()
+    def drain(self, grace, limit=None):
+        """Reads iopub until nothing has arrived for `grace` seconds, or for at most `limit`
+        seconds when given (a cell still running may never fall quiet)."""
+        started = quiet_since = time.monotonic()
         while time.monotonic() - quiet_since < grace:
+            if limit is not None and time.monotonic() - started > limit:
+                return
             if self.read_iopub(0.05, None) is not None:
                 quiet_since = time.monotonic()
 

@@ -120,15 +120,30 @@ Deno.test({
 });
 
 Deno.test({
-  name: "execute.py fails a cell that outlasts --timeout",
+  name: "execute.py fails a cell that outlasts --timeout and saves its outputs with a TimeoutError",
   ignore: skipReason !== null,
   async fn() {
     const path = `${WORK}/slow.ipynb`;
-    await writeNotebook(path, ["await new Promise((resolve) => setTimeout(resolve, 10_000));"]);
+    await writeNotebook(path, [
+      'console.log("before the wait");\nawait new Promise((resolve) => setTimeout(resolve, 10_000));',
+      'console.log("not reached");',
+    ]);
     const started = performance.now();
-    const { code, stderr } = await execute(path, `${WORK}/slow_out.ipynb`, "--timeout", "1");
+    const { code, stderr, notebook } = await execute(path, `${WORK}/slow_out.ipynb`, "--timeout", "1");
     assert.equal(code, 1);
     assert.match(stderr, /slow\.ipynb: cell 1 .*timed out after 1 s/);
     assert.ok(performance.now() - started < 8_000, "the timeout stops the cell, not the timer");
+    const [slow, next] = codeCells(notebook);
+    const outputs = slow.outputs ?? [];
+    assert.equal(
+      outputText(outputs[0]),
+      "before the wait\n",
+      "what the cell sent before the timeout is kept",
+    );
+    const error = outputs.at(-1)! as Output & { ename?: string };
+    assert.equal(error.output_type, "error");
+    assert.equal(error.ename, "TimeoutError");
+    assert.match(error.evalue ?? "", /limit of 1 s a cell/);
+    assert.deepEqual([next.outputs, next.execution_count], [[], null]);
   },
 });
