@@ -3,6 +3,7 @@
  * reuses the saved teacher, and the errors a bad `--sweep` or a mismatched teacher give.
  */
 import assert from "node:assert/strict";
+import { assertSameRun } from "./_same_run.ts";
 import {
   type BackendInfo,
   CheckpointMismatchError,
@@ -155,12 +156,7 @@ Deno.test("a stopped exact-joint run, started again into its --out, ends as an u
       "one per sampled row",
     );
     assert.ok(sampling.every((u) => Number.isFinite(u.etaSeconds)));
-    assert.deepEqual(resumed.rows, straight.rows);
-    assert.deepEqual(resumed.charts, straight.charts);
-    const [a, b] = await Promise.all(
-      [out, `${dir}/straight`].map((d) => Deno.readFile(`${d}/student.safetensors`)),
-    );
-    assert.deepEqual(a, b, "the students are bit-identical");
+    await assertSameRun(resumed, straight, { resumedOut: out, straightOut: `${dir}/straight` });
 
     // A run of another seed refuses the saved teacher rather than reusing it.
     await assert.rejects(

@@ -3,6 +3,7 @@
  * grid, with no tensor left behind.
  */
 import assert from "node:assert/strict";
+import { assertSameRun } from "./_same_run.ts";
 import {
   type BackendInfo,
   CheckpointMismatchError,
@@ -128,12 +129,7 @@ Deno.test("a stopped image run, started again into its --out, ends as an uninter
       updates.filter((u) => u.label === "Di[M]O").every((u) => u.done > 5),
       "distillation goes on from 5",
     );
-    assert.deepEqual(resumed.rows, straight.rows);
-    assert.deepEqual(resumed.charts, straight.charts);
-    const [a, b] = await Promise.all(
-      [out, `${dir}/straight`].map((d) => Deno.readFile(`${d}/student.safetensors`)),
-    );
-    assert.deepEqual(a, b, "the students are bit-identical");
+    await assertSameRun(resumed, straight, { resumedOut: out, straightOut: `${dir}/straight` });
 
     // Another seed refuses the networks of this one rather than reusing them.
     await assert.rejects(
