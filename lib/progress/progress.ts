@@ -1,7 +1,7 @@
 /**
  * Progress of a long loop (training, sampling, scoring): the count done, the rate, the ETA and a
- * few numbers, handed to a reporter — a line on stderr by default, or a callback (a notebook's
- * display, a test's log).
+ * few numbers, handed to a reporter — a line on stderr by default (a `console` line in a Jupyter
+ * notebook), or a callback (a notebook's display, a test's log).
  *
  * @module
  */
@@ -51,7 +51,57 @@ export function formatProgress(update: ProgressUpdate): string {
 }
 
 /**
- * The default reporter: each update as a line on stderr, redrawn in place on a terminal.
+ * Whether this code runs in a Jupyter notebook on the Deno kernel (`deno jupyter`), the only
+ * place where `Deno.jupyter` exists; elsewhere even reading it throws.
+ *
+ * @param deno The `Deno` namespace to look in; tests pass a stand-in.
+ * @returns True in the Deno kernel.
+ *
+ * @example Outside a notebook
+ * ```ts
+ * import assert from "node:assert";
+ * import { inJupyterKernel } from "@dimo/dimo";
+ * assert.equal(inJupyterKernel(), false);
+ * assert.equal(inJupyterKernel({ jupyter: {} }), true);
+ * ```
+ */
+export function inJupyterKernel(deno: { readonly jupyter?: unknown } = Deno): boolean {
+  try {
+    return deno.jupyter !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Each update as a line with `console.error`: for a Jupyter notebook on the Deno kernel, which
+ * shows what `console` prints in the cell's output but not what is written to the process's stderr.
+ *
+ * @param update The update.
+ *
+ * @example The line a notebook shows
+ * ```ts
+ * import assert from "node:assert";
+ * import { consoleProgress, Progress } from "@dimo/dimo";
+ * const lines: unknown[] = [];
+ * const error = console.error;
+ * console.error = (line: unknown) => lines.push(line);
+ * try {
+ *   new Progress("demo", 2, { unit: "iterations", reporter: consoleProgress }).tick(2, { loss: 0.5 });
+ * } finally {
+ *   console.error = error;
+ * }
+ * assert.match(String(lines[0]), /^demo: 2\/2, loss 0\.5000, .* iterations\/s, ETA 0 s$/);
+ * ```
+ */
+export function consoleProgress(update: ProgressUpdate): void {
+  console.error(formatProgress(update));
+}
+
+/**
+ * The default reporter: each update as a line on stderr, redrawn in place on a terminal. In a
+ * Jupyter notebook on the Deno kernel, which does not show the process's stderr, it prints with
+ * {@linkcode consoleProgress} instead.
  *
  * @param update The update.
  *
@@ -64,6 +114,7 @@ export function formatProgress(update: ProgressUpdate): string {
  * ```
  */
 export function stderrProgress(update: ProgressUpdate): void {
+  if (inJupyterKernel()) return consoleProgress(update);
   const line = formatProgress(update);
   const text = Deno.stderr.isTerminal()
     ? `\r${line}\x1b[K${update.done === update.total ? "\n" : ""}`

@@ -7,6 +7,7 @@ import { PYTHON } from "./run.ts";
 const EXECUTOR = decodeURIComponent(new URL("./execute.py", import.meta.url).pathname);
 const FIXTURE = decodeURIComponent(new URL("./fixtures/late_output.ipynb", import.meta.url).pathname);
 const WORK = ".tmp/notebooks_test";
+const PROGRESS_MODULE = new URL("../../lib/progress/mod.ts", import.meta.url).href;
 const RUNS = 10;
 
 interface Output {
@@ -145,5 +146,31 @@ Deno.test({
     assert.equal(error.ename, "TimeoutError");
     assert.match(error.evalue ?? "", /limit of 1 s a cell/);
     assert.deepEqual([next.outputs, next.execution_count], [[], null]);
+  },
+});
+
+Deno.test({
+  name: "the default progress reporter's lines show in the notebook, where stderr writes do not",
+  ignore: skipReason !== null,
+  async fn() {
+    const path = `${WORK}/progress.ipynb`;
+    await writeNotebook(path, [
+      `import { Progress } from "${PROGRESS_MODULE}";\n` +
+      'const progress = new Progress("kernel demo", 4, { every: 2, unit: "iterations" });\n' +
+      "for (let i = 1; i <= 4; i++) progress.tick(i, { loss: 1 / i });",
+      'Deno.stderr.writeSync(new TextEncoder().encode("written to stderr\\n"));',
+    ]);
+    const { code, stderr, notebook } = await execute(path, `${WORK}/progress_out.ipynb`);
+    assert.equal(code, 0, stderr);
+    const [ticks, write] = codeCells(notebook).map((cell) => (cell.outputs ?? []).map(outputText).join(""));
+    assert.match(
+      ticks,
+      /^kernel demo: 2\/4, loss 0\.5000, .*\nkernel demo: 4\/4, loss 0\.2500, .*ETA 0 s\n$/,
+    );
+    assert.doesNotMatch(
+      write,
+      /written to stderr/,
+      "the kernel shows no stderr writes: the reason for the fallback",
+    );
   },
 });

@@ -1,8 +1,9 @@
 /**
  * `deno task notebooks [--out DIR] [--only NAME]… [--dir DIR] [--timeout SECONDS]`: executes every
  * notebook in `notebooks/` headlessly with the Deno kernel, one after the other, and writes the
- * executed copies to DIR (default `runs/notebooks`). The notebooks read `DIMO_PROFILE` (default
- * quick), which reaches the kernel unchanged.
+ * executed copies to DIR (default `runs/notebooks`). The notebooks read `DIMO_PROFILE`, which
+ * reaches the kernel unchanged: unset, they run their quick mode (the experiments' `smoke`
+ * profile); `full`, the full profile.
  *
  * Each notebook runs under `execute.py` beside this file, on Debian's Python with `jupyter_client`:
  * unlike `jupyter nbconvert --execute`, it keeps the outputs the Deno kernel sends after reporting a
@@ -174,9 +175,9 @@ async function main(args: string[]): Promise<number> {
     console.error(missing);
     return 2;
   }
-  const profile = Deno.env.get("DIMO_PROFILE") ?? "quick (default)";
+  const profile = Deno.env.get("DIMO_PROFILE") ?? "unset (quick mode: the smoke profile)";
   console.log(
-    `Executing ${names.length} notebook(s) from ${options.dir}/ into ${options.out}/, profile ${profile}`,
+    `Executing ${names.length} notebook(s) from ${options.dir}/ into ${options.out}/, DIMO_PROFILE ${profile}`,
   );
   let failed = 0;
   for (const name of names) {
