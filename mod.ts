@@ -8,9 +8,11 @@
  *    forkable generator every stochastic function takes.
  * 2. {@linkcode resolveDistillConfig} merges, checks and freezes a run's settings (the paper's by
  *    default).
- * 3. {@linkcode Transformer} is the teacher φ, trained by {@linkcode mdmTrainStep} or loaded with
- *    {@linkcode loadTransformer}; {@linkcode createDistillState} copies it into the student θ and
- *    the aux model ψ.
+ * 3. {@linkcode Transformer} is the teacher φ, trained by {@linkcode trainTeacher} (a loop of
+ *    {@linkcode mdmTrainStep}) or loaded with {@linkcode loadTransformer};
+ *    {@linkcode createDistillState} copies it into the student θ and the aux model ψ, and
+ *    {@linkcode distillStudent} runs the iterations below with progress, a curve and a resumable
+ *    state file.
  * 4. Each iteration, {@linkcode distillStep}:
  *    {@linkcode sampleXInit} draws the student's input `xInit`;
  *    {@linkcode createMaskSchedule} and {@linkcode maskExactCount} re-mask the student's sample
