@@ -21,3 +21,8 @@ export * from "./exact_joint.ts";
 export * from "./images.ts";
 export * from "./idx.ts";
 export * from "./file_error.ts";
+export * from "./scenes.ts";
+export * from "./scene_render.ts";
+export * from "./scene_split.ts";
+export * from "./scene_sample.ts";
+export * from "./scene_negatives.ts";
