@@ -26,3 +26,4 @@ export * from "./scene_render.ts";
 export * from "./scene_split.ts";
 export * from "./scene_sample.ts";
 export * from "./scene_negatives.ts";
+export * from "./prompt_tokenizer.ts";
