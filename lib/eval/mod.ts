@@ -18,3 +18,6 @@
  */
 export * from "./joint_metrics.ts";
 export * from "./image_metrics.ts";
+export * from "./scene_objects.ts";
+export * from "./scene_judge.ts";
+export * from "./scene_judge_validate.ts";
