@@ -182,7 +182,12 @@ export class Transformer {
     const classToken = tf.reshape(embed(table, classIds), [batch, 1, width]);
     const embedded = tf.add(tf.concat([visual, classToken], 1), p("pos_emb"));
     let x = tf.reshape(embedded, [batch * positions, width]);
-    for (let i = 0; i < layers; i++) x = block(x, `blocks.${i}`, p, { batch, positions, heads }, dropout);
+    // A block's intermediates go when it ends (a tape keeps what its gradient needs): without one, a
+    // forward pass holds one block's activations at a time instead of every block's.
+    for (let i = 0; i < layers; i++) {
+      const input = x;
+      x = tf.tidy(() => block(input, `blocks.${i}`, p, { batch, positions, heads }, dropout));
+    }
     // Only the visual positions are read out; the class position is dropped before the last norm.
     const visualOut = tf.slice(tf.reshape(x, [batch, positions, width]), [0, 0, 0], [batch, seqLen, width]);
     const h = layerNorm(tf.reshape(visualOut, [batch * seqLen, width]), p("ln_f.weight"), p("ln_f.bias"));
