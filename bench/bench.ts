@@ -1,8 +1,10 @@
 /**
- * `deno task bench [--backends wasm,cpu,webgpu] [--threads 1,2] [--quick] [--load N] [--skip-sampling]`:
- * matMul throughput, the time of one training step of the reference transformer at batch 32, 256
- * and 1024, and the sampling throughput of the 16-step MaskGIT sampler against one-step
- * generation, on each backend, as Markdown tables.
+ * `deno task bench [--backends wasm,cpu,webgpu] [--threads 1,2] [--quick] [--load N] [--skip-sampling]
+ * [--distill-only] [--imagenet-batches 8,64]`: matMul throughput, the time of one training step of the
+ * reference transformer at batch 32, 256 and 1024, the sampling throughput of the 16-step MaskGIT
+ * sampler against one-step generation, and the time of one Di[M]O iteration at the image
+ * experiment's size and (on webgpu) the paper's ImageNet MaskGIT size, on each backend, as
+ * Markdown tables, each beside the same work in PyTorch where `python3` imports `torch`.
  *
  * Without `--backends` (or `DIMO_BACKEND`), it runs wasm and cpu, and webgpu when the adapter is
  * real hardware. wasm runs first as tfjs ships it (one thread, tfjs-wasm's own kernels), then
@@ -14,6 +16,9 @@
  * training step (~2 min); cpu never samples (minutes a call). `--load N` runs N busy-looping
  * worker threads beside every row (stopped when the rows are done), to time the rows on cores
  * that other work also wants; `--skip-sampling` leaves the sampling table out, for short runs.
+ * `--distill-only` runs only the Di[M]O iteration's table; `--imagenet-batches` sets the ImageNet
+ * size's batches (default 8 and 64). Each iteration row runs in a process of its own, and a row
+ * whose process fails shows its error instead of stopping the bench.
  *
  * @module
  */
@@ -27,7 +32,7 @@ import {
   tf,
   useBackend,
 } from "@dimo/dimo";
-import { checkOneOf } from "@dimo/dimo/validate";
+import { checkInteger, checkOneOf } from "@dimo/dimo/validate";
 import { benchMatMul, type MatMulResult, type MatMulShape } from "./matmul.ts";
 import {
   benchTrainStep,
@@ -37,7 +42,15 @@ import {
   type StepResult,
 } from "./train_step.ts";
 import { benchSampling, type SamplingResult } from "./sampling.ts";
-import { benchPyTorch, type PyTorchStep } from "./pytorch.ts";
+import { benchPyTorch, benchPyTorchDistill, type PyTorchStep } from "./pytorch.ts";
+import { DISTILL_SIZES } from "./distill_step.ts";
+import {
+  type DistillRow,
+  distillRows,
+  type DistillSetting,
+  printDistill,
+  runDistillRow,
+} from "./distill_table.ts";
 import { startLoad } from "./load.ts";
 
 /** Square products, and the reference model's attention scores (batch 32 × 4 heads, 65 tokens, 64 a head). */
@@ -202,18 +215,39 @@ function describeModel(): string {
 
 /** Runs one setting in a child process (the flag `--row` with the setting as JSON) and reads its row. */
 async function benchInChild(setting: Setting, quick: boolean): Promise<Row> {
+  const { code, stdout } = await runChild("row", setting, quick, "inherit");
+  if (code !== 0) throw new Error(`The bench of ${JSON.stringify(setting)} failed (exit code ${code})`);
+  return JSON.parse(stdout) as Row;
+}
+
+/** Runs one iteration row in a child process; a failed process becomes a row that names its error. */
+async function distillInChild(setting: DistillSetting, quick: boolean): Promise<DistillRow> {
+  if (setting.skip !== undefined) return { setting, result: setting.skip };
+  const { code, stdout, stderr } = await runChild("distill-row", setting, quick, "piped");
+  Deno.stderr.writeSync(new TextEncoder().encode(stderr));
+  if (code === 0) return JSON.parse(stdout) as DistillRow;
+  const error = stderr.split("\n").find((line) => /^error: |Error:/.test(line))?.replace(/^error: /, "");
+  return { setting, result: `failed (exit code ${code}): ${error ?? "no error printed"}` };
+}
+
+/** This script in a child process, with `--<flag>=<payload as JSON>`. */
+async function runChild(
+  flag: string,
+  payload: unknown,
+  quick: boolean,
+  stderr: "inherit" | "piped",
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const args = [
     "run",
     "--allow-read=.",
     "--allow-env=DIMO_BACKEND,DIMO_THREADS",
     new URL(import.meta.url).pathname,
-    `--row=${JSON.stringify(setting)}`,
+    `--${flag}=${JSON.stringify(payload)}`,
     ...(quick ? ["--quick"] : []),
   ];
-  const { code, stdout } = await new Deno.Command("deno", { args, stdout: "piped", stderr: "inherit" })
-    .output();
-  if (code !== 0) throw new Error(`The bench of ${JSON.stringify(setting)} failed (exit code ${code})`);
-  return JSON.parse(new TextDecoder().decode(stdout)) as Row;
+  const output = await new Deno.Command("deno", { args, stdout: "piped", stderr }).output();
+  const text = new TextDecoder();
+  return { code: output.code, stdout: text.decode(output.stdout), stderr: text.decode(output.stderr) };
 }
 
 async function main(): Promise<void> {
@@ -225,7 +259,10 @@ async function main(): Promise<void> {
       quick: { type: "boolean", default: false },
       load: { type: "string", default: "0" },
       "skip-sampling": { type: "boolean", default: false },
+      "distill-only": { type: "boolean", default: false },
+      "imagenet-batches": { type: "string" },
       row: { type: "string" },
+      "distill-row": { type: "string" },
     },
   });
   const quick = values.quick ?? false;
@@ -233,15 +270,34 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(await benchSetting(JSON.parse(values.row) as Setting, quick)));
     return;
   }
-  const settings = expandSettings(await chooseBackends(values.backends), chooseThreadCounts(values.threads))
+  if (values["distill-row"] !== undefined) {
+    console.log(JSON.stringify(await runDistillRow(JSON.parse(values["distill-row"]) as DistillSetting)));
+    return;
+  }
+  const backends = await chooseBackends(values.backends);
+  const imagenetBatches = parseBatches(values["imagenet-batches"]) ?? DISTILL_SIZES.imagenet.batches;
+  const distillOnly = values["distill-only"] ?? false;
+  const settings = distillOnly ? [] : expandSettings(backends, chooseThreadCounts(values.threads))
     .map((setting) => values["skip-sampling"] ? { ...setting, skipSampling: true } : setting);
   const load = Number(values.load);
   const stopLoad = startLoad(load);
   const rows: Row[] = [];
+  const distill: DistillRow[] = [];
   try {
     for (const setting of settings) rows.push(await benchInChild(setting, quick));
+    for (const setting of distillRows(backends, quick, imagenetBatches)) {
+      distill.push(await distillInChild(setting, quick));
+    }
   } finally {
     stopLoad();
+  }
+  const pytorchDistill = await benchPyTorchDistill(quick, {
+    image: DISTILL_SIZES.image.batches,
+    imagenet: backends.includes("webgpu") ? imagenetBatches : [],
+  }, 5);
+  if (distillOnly) {
+    printDistill(distill, pytorchDistill);
+    return;
   }
   console.log(`# dimo bench — ${new Date().toISOString()}\n`);
   console.log(
@@ -276,6 +332,15 @@ async function main(): Promise<void> {
   console.log(`|${"---|".repeat(10)}`);
   for (const row of rows) formatSampling(row).forEach((line) => console.log(line));
   printPyTorch(await benchPyTorch(quick), rows);
+  printDistill(distill, pytorchDistill);
+}
+
+/** `--imagenet-batches`: positive integers, comma-separated. */
+function parseBatches(flag: string | undefined): number[] | undefined {
+  if (flag === undefined) return undefined;
+  const batches = flag.split(",").map((s) => Number(s.trim()));
+  batches.forEach((batch) => checkInteger("run the bench", "--imagenet-batches", batch, 1));
+  return batches;
 }
 
 /** The PyTorch table: each batch's step against the matching dimo row (webgpu for CUDA, the last wasm row for the CPU). */

@@ -17,32 +17,58 @@ import math
 import re
 import statistics
 import time
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-CODEBOOK, CLASSES, SEQ_LEN, WIDTH, HEADS, LAYERS, MLP_RATIO, DROPOUT = 1024, 10, 64, 256, 4, 4, 4, 0.1
-MASK_ID = CODEBOOK
-VOCAB = CODEBOOK + 1  # the head scores the codes and the mask
-CLASS_OFFSET = CODEBOOK + 1
-TABLE_ROWS = CODEBOOK + 1 + CLASSES + 1  # codes, mask, classes, null class
+
+
+class Config(NamedTuple):
+    """The sizes of dimo's `TransformerConfig`, as the bench passes them."""
+
+    codebook: int
+    classes: int
+    seq_len: int
+    width: int
+    heads: int
+    layers: int
+    mlp_ratio: int
+    dropout: float
+
+    @property
+    def vocab(self):
+        return self.codebook + 1  # the head scores the codes and the mask
+
+    @property
+    def class_offset(self):
+        return self.codebook + 1
+
+    @property
+    def table_rows(self):
+        return self.codebook + 1 + self.classes + 1  # codes, mask, classes, null class
+
+
+REFERENCE = Config(codebook=1024, classes=10, seq_len=64, width=256, heads=4, layers=4, mlp_ratio=4, dropout=0.1)
 MASK_RATIO = 0.15
 
 
 class Block(nn.Module):
-    def __init__(self):
+    def __init__(self, c):
         super().__init__()
-        self.ln1, self.ln2 = nn.LayerNorm(WIDTH), nn.LayerNorm(WIDTH)
-        self.qkv, self.proj = nn.Linear(WIDTH, 3 * WIDTH), nn.Linear(WIDTH, WIDTH)
-        self.fc1, self.fc2 = nn.Linear(WIDTH, MLP_RATIO * WIDTH), nn.Linear(MLP_RATIO * WIDTH, WIDTH)
-        self.drop = nn.Dropout(DROPOUT)
+        self.heads, self.width = c.heads, c.width
+        self.ln1, self.ln2 = nn.LayerNorm(c.width), nn.LayerNorm(c.width)
+        self.qkv, self.proj = nn.Linear(c.width, 3 * c.width), nn.Linear(c.width, c.width)
+        self.fc1, self.fc2 = nn.Linear(c.width, c.mlp_ratio * c.width), nn.Linear(c.mlp_ratio * c.width, c.width)
+        self.drop = nn.Dropout(c.dropout)
 
     def attention(self, x):
         b, t, _ = x.shape
-        q, k, v = self.qkv(x).view(b, t, 3, HEADS, WIDTH // HEADS).permute(2, 0, 3, 1, 4)
-        weights = self.drop(torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(WIDTH // HEADS), dim=-1))
-        return self.proj((weights @ v).transpose(1, 2).reshape(b, t, WIDTH))
+        head_width = self.width // self.heads
+        q, k, v = self.qkv(x).view(b, t, 3, self.heads, head_width).permute(2, 0, 3, 1, 4)
+        weights = self.drop(torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(head_width), dim=-1))
+        return self.proj((weights @ v).transpose(1, 2).reshape(b, t, self.width))
 
     def forward(self, x):
         h = x + self.attention(self.ln1(x))
@@ -50,37 +76,44 @@ class Block(nn.Module):
 
 
 class Transformer(nn.Module):
-    def __init__(self):
+    def __init__(self, c=REFERENCE):
         super().__init__()
-        self.tok_emb = nn.Embedding(TABLE_ROWS, WIDTH)
-        self.pos_emb = nn.Parameter(torch.zeros(SEQ_LEN + 1, WIDTH))
-        self.blocks = nn.ModuleList(Block() for _ in range(LAYERS))
-        self.ln_f = nn.LayerNorm(WIDTH)
-        self.head_bias = nn.Parameter(torch.zeros(SEQ_LEN, VOCAB))
+        self.config = c
+        self.tok_emb = nn.Embedding(c.table_rows, c.width)
+        self.pos_emb = nn.Parameter(torch.zeros(c.seq_len + 1, c.width))
+        self.blocks = nn.ModuleList(Block(c) for _ in range(c.layers))
+        self.ln_f = nn.LayerNorm(c.width)
+        self.head_bias = nn.Parameter(torch.zeros(c.seq_len, c.vocab))
         for p in self.parameters():
             if p.dim() > 1:
                 nn.init.trunc_normal_(p, std=0.02)
 
-    def forward(self, tokens, labels):
-        x = torch.cat([self.tok_emb(tokens), self.tok_emb(labels + CLASS_OFFSET)[:, None]], 1) + self.pos_emb
+    def forward(self, tokens, labels, sigma=0.0, noise=None):
+        """Logits; with `noise`, the visual embeddings become sigma * noise + sqrt(1 - sigma^2) * e."""
+        c = self.config
+        visual = self.tok_emb(tokens)
+        if noise is not None:
+            visual = noise * sigma + visual * math.sqrt(1 - sigma * sigma)
+        x = torch.cat([visual, self.tok_emb(labels + c.class_offset)[:, None]], 1) + self.pos_emb
         for block in self.blocks:
             x = block(x)
-        h = self.ln_f(x[:, :SEQ_LEN])
-        return h @ self.tok_emb.weight[:VOCAB].T + self.head_bias
+        h = self.ln_f(x[:, : c.seq_len])
+        return h @ self.tok_emb.weight[: c.vocab].T + self.head_bias
 
 
 def bench(batch, steps, device):
     g = torch.Generator(device="cpu").manual_seed(0)
     model = Transformer().to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
-    tokens = torch.randint(0, CODEBOOK, (batch, SEQ_LEN), generator=g).to(device)
-    labels = torch.randint(0, CLASSES, (batch,), generator=g).to(device)
-    masked = torch.zeros(batch, SEQ_LEN, dtype=torch.bool)
-    count = round(SEQ_LEN * MASK_RATIO)
+    c = REFERENCE
+    tokens = torch.randint(0, c.codebook, (batch, c.seq_len), generator=g).to(device)
+    labels = torch.randint(0, c.classes, (batch,), generator=g).to(device)
+    masked = torch.zeros(batch, c.seq_len, dtype=torch.bool)
+    count = round(c.seq_len * MASK_RATIO)
     for row in range(batch):
-        masked[row, torch.randperm(SEQ_LEN, generator=g)[:count]] = True
+        masked[row, torch.randperm(c.seq_len, generator=g)[:count]] = True
     masked = masked.to(device)
-    xt = torch.where(masked, torch.full_like(tokens, MASK_ID), tokens)
+    xt = torch.where(masked, torch.full_like(tokens, c.codebook), tokens)
 
     def step():
         optimizer.zero_grad(set_to_none=True)
@@ -101,20 +134,24 @@ def bench(batch, steps, device):
     return {"batch": batch, "seconds": statistics.median(times), "steps": steps, "loss": loss}
 
 
+def setup(device):
+    """fp32 without TF32, seed 0; returns the device's description."""
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    torch.manual_seed(0)
+    if device == "cuda":
+        return torch.cuda.get_device_name()
+    blas = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
+    return f"threads: {torch.get_num_threads()}, BLAS: {blas.group(1) if blas else 'unknown'}"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--batches", default="32,256,1024")
     parser.add_argument("--steps", type=int, default=10)
     args = parser.parse_args()
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
-    torch.manual_seed(0)
-    if args.device == "cuda":
-        name = torch.cuda.get_device_name()
-    else:
-        blas = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
-        name = f"threads: {torch.get_num_threads()}, BLAS: {blas.group(1) if blas else 'unknown'}"
+    name = setup(args.device)
     for batch in (int(b) for b in args.batches.split(",")):
         result = bench(batch, args.steps, args.device)
         print(json.dumps({**result, "device": f"{args.device} ({name})", "torch": torch.__version__}), flush=True)

@@ -33,4 +33,5 @@ export * from "./check.ts";
 export * from "./has_kernel.ts";
 export { installWasmBatchMatMul } from "./wasm_batch_matmul.ts";
 export { installWasmIdentity } from "./wasm_identity.ts";
+export * from "./buffer_limits.ts";
 export * as tf from "./tf.ts";

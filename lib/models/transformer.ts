@@ -8,6 +8,7 @@ import * as tf from "../backend/tf.ts";
 import { embed, matMul } from "../backend/ops.ts";
 import { checkIds } from "../backend/check.ts";
 import { dropout as dropoutOp } from "../backend/random.ts";
+import { activeBufferLimits, type BufferLimits, checkBufferFits } from "../backend/buffer_limits.ts";
 import type { Rng } from "../rng/mod.ts";
 import { checkDtype, checkInRange, checkShape, errorMessage } from "../validate/mod.ts";
 import { type TokenLayout, tokenLayout, type TransformerConfig } from "./config.ts";
@@ -48,6 +49,12 @@ export interface ApplyOptions {
    * @default {true}
    */
   readonly validateIds?: boolean;
+  /**
+   * The buffer limits its largest tensors (attention scores, the MLP's hidden layer, the logits)
+   * are checked against before any work is queued.
+   * @default {activeBufferLimits()} (the WebGPU device's; none on other backends)
+   */
+  readonly bufferLimits?: BufferLimits;
 }
 
 /** Where a {@linkcode Transformer}'s weights come from: a seeded initialiser or given tensors. */
@@ -164,7 +171,17 @@ export class Transformer {
       checkIds(action, "tokens", tokens, this.layout.maskId + 1);
       checkIds(action, "labels", labels, this.layout.nullClass + 1);
     }
+    this.#checkBuffers(batch, options.bufferLimits ?? activeBufferLimits());
     return tf.tidy(() => this.#forward(tokens, labels, dropout, embeddingNoise));
+  }
+
+  /** Its largest tensors against the buffer limits, so that one too large names itself. */
+  #checkBuffers(batch: number, limits: BufferLimits | undefined): void {
+    const { seqLen, width, heads, mlpRatio } = this.config;
+    const positions = seqLen + 1;
+    checkBufferFits("attention scores", [batch, heads, positions, positions], limits);
+    checkBufferFits("MLP hidden layer", [batch * positions, mlpRatio * width], limits);
+    checkBufferFits("logits", [batch, seqLen, this.layout.vocabSize], limits);
   }
 
   #forward(tokens: tf.Tensor2D, labels: tf.Tensor1D, dropout: Dropout, noise?: EmbeddingNoise): tf.Tensor3D {
@@ -182,7 +199,12 @@ export class Transformer {
     const classToken = tf.reshape(embed(table, classIds), [batch, 1, width]);
     const embedded = tf.add(tf.concat([visual, classToken], 1), p("pos_emb"));
     let x = tf.reshape(embedded, [batch * positions, width]);
-    for (let i = 0; i < layers; i++) x = block(x, `blocks.${i}`, p, { batch, positions, heads }, dropout);
+    // A block's intermediates go when it ends (a tape keeps what its gradient needs): without one, a
+    // forward pass holds one block's activations at a time instead of every block's.
+    for (let i = 0; i < layers; i++) {
+      const input = x;
+      x = tf.tidy(() => block(input, `blocks.${i}`, p, { batch, positions, heads }, dropout));
+    }
     // Only the visual positions are read out; the class position is dropped before the last norm.
     const visualOut = tf.slice(tf.reshape(x, [batch, positions, width]), [0, 0, 0], [batch, seqLen, width]);
     const h = layerNorm(tf.reshape(visualOut, [batch * seqLen, width]), p("ln_f.weight"), p("ln_f.bias"));

@@ -1,0 +1,138 @@
+/**
+ * The bench's Di[M]O iteration table: which rows run, one row's measurement (in its own process),
+ * and the Markdown table with the PyTorch reference beside it.
+ *
+ * @module
+ */
+import { type BackendInfo, tf, useBackend } from "@dimo/dimo";
+import { benchDistillStep, DISTILL_SIZES, type DistillResult, type DistillSizeName } from "./distill_step.ts";
+import type { PyTorchIteration } from "./pytorch.ts";
+
+/** One row: a backend, a size and a batch. */
+export interface DistillSetting {
+  readonly backend: string;
+  readonly size: DistillSizeName;
+  readonly batch: number;
+  /** Iterations timed each way. */
+  readonly steps: number;
+  /** Why the row is not run, if it is not. */
+  readonly skip?: string;
+}
+
+/** A row's outcome: the measurement, or why there is none (not run, or the error of its process). */
+export interface DistillRow {
+  readonly setting: DistillSetting;
+  readonly info?: BackendInfo;
+  readonly result: DistillResult | string;
+}
+
+/**
+ * The rows to time: the image size on wasm and webgpu, the ImageNet size on webgpu only; cpu's
+ * rows are listed as not run (tens of seconds an iteration at the image size).
+ *
+ * @param backends The backends of the bench.
+ * @param quick Fewer iterations, and no cpu row.
+ * @param imagenetBatches The ImageNet size's batches.
+ * @returns The settings, in order.
+ */
+export function distillRows(
+  backends: readonly string[],
+  quick: boolean,
+  imagenetBatches: readonly number[],
+): DistillSetting[] {
+  return backends.flatMap((backend): DistillSetting[] => {
+    const image = DISTILL_SIZES.image.batches.map((batch) => ({
+      backend,
+      size: "image" as const,
+      batch,
+      steps: quick ? 2 : backend === "webgpu" ? 10 : 3,
+      ...(backend === "cpu" ? { skip: "not run (tens of seconds an iteration)" } : {}),
+    }));
+    if (backend !== "webgpu") return image;
+    const imagenet = imagenetBatches.map((batch) => ({
+      backend,
+      size: "imagenet" as const,
+      batch,
+      steps: quick ? 2 : 5,
+    }));
+    return [...image, ...imagenet];
+  });
+}
+
+/** Measures one row in this process (the child's half of the bench). */
+export async function runDistillRow(setting: DistillSetting): Promise<DistillRow> {
+  const info = await useBackend(setting.backend);
+  // The device's own message, should a WebGPU command fail (its error is not thrown where it happens).
+  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+  device?.addEventListener("uncapturederror", (event) => {
+    console.error(`WebGPU error: ${(event as GPUUncapturedErrorEvent).error.message}`);
+  });
+  console.error(`${info.adapter}: Di[M]O iteration, ${setting.size} size, batch ${setting.batch}…`);
+  return { setting, info, result: await benchDistillStep(setting.size, setting.batch, setting.steps) };
+}
+
+const fixed = (x: number, digits: number) => x.toFixed(digits);
+const gib = (bytes: number | undefined) => bytes === undefined ? "—" : `${fixed(bytes / 2 ** 30, 2)}`;
+
+/**
+ * Prints the iteration table: dimo's rows, then each PyTorch row against the matching dimo row
+ * (webgpu for CUDA, wasm for the CPU).
+ *
+ * @param rows dimo's rows.
+ * @param pytorch The PyTorch rows, or why there are none.
+ */
+export function printDistill(rows: readonly DistillRow[], pytorch: PyTorchIteration[] | string): void {
+  console.log(
+    `\nOne Di[M]O iteration (distillStep: sampling the student, the guided teacher at 2B, the aux model, forward-KL gradient, the surrogate's backward and Adam with clipping; a fresh batch, the aux model's label-smoothed cross-entropy and Adam; the EMA), random weights. Sizes: ${
+      Object.values(DISTILL_SIZES).map((s) => s.description).join("; ")
+    }. One warm-up iteration, then the median of the awaited iterations and the mean with one in flight (the next started before the previous report is awaited). Device memory: WebGPU's buffer pool after the timed iterations (it keeps every buffer it made, so it is the run's high-water mark).\n`,
+  );
+  console.log(
+    "| backend | adapter | size | batch | iteration s (awaited / one in flight) | iterations timed | tensors before → after | live tensors GiB | device memory GiB | aux loss |",
+  );
+  console.log(`|${"---|".repeat(10)}`);
+  for (const { setting, info, result } of rows) {
+    const head = [setting.backend, info?.adapter ?? "", setting.size, `${setting.batch}`];
+    const cells = typeof result === "string" ? [result, "", "", "", "", ""] : [
+      `${fixed(result.seconds, 3)} / ${fixed(result.inFlightSeconds, 3)}`,
+      `${result.steps}`,
+      `${result.tensors[0]} → ${result.tensors[1]}`,
+      gib(result.liveBytes),
+      gib(result.deviceBytes),
+      fixed(result.auxLoss, 4),
+    ];
+    console.log(`| ${[...head, ...cells].join(" | ")} |`);
+  }
+  console.log(
+    "\nThe same iteration in PyTorch (bench/reference_distill.py: fp32, TF32 off, eager), median of the timed iterations; peak memory is torch.cuda.max_memory_allocated:\n",
+  );
+  if (typeof pytorch === "string") {
+    console.log(pytorch);
+    return;
+  }
+  console.log(
+    "| PyTorch device | torch | size | batch | iteration s | peak GiB | aux loss | dimo row | dimo s (awaited / one in flight) | dimo / PyTorch (awaited / in flight) |",
+  );
+  console.log(`|${"---|".repeat(10)}`);
+  for (const p of pytorch) {
+    const kind = p.device.startsWith("cuda") ? "webgpu" : "wasm";
+    const mine = rows.find((r) =>
+      r.setting.backend === kind && r.setting.size === p.size && r.setting.batch === p.batch
+    );
+    const dimo = mine && typeof mine.result === "object" ? mine.result : undefined;
+    const seconds = dimo && [dimo.seconds, dimo.inFlightSeconds];
+    const cells = [
+      p.device,
+      p.torch,
+      p.size,
+      `${p.batch}`,
+      p.seconds === undefined ? p.error ?? "—" : fixed(p.seconds, 4),
+      gib(p.peakBytes),
+      p.auxLoss === undefined ? "—" : fixed(p.auxLoss, 4),
+      mine ? `${kind}, ${mine.info?.adapter ?? ""}` : `no ${kind} row`,
+      seconds ? seconds.map((s) => fixed(s, 3)).join(" / ") : "—",
+      seconds && p.seconds ? seconds.map((s) => `${fixed(s / p.seconds!, 1)}×`).join(" / ") : "—",
+    ];
+    console.log(`| ${cells.join(" | ")} |`);
+  }
+}
