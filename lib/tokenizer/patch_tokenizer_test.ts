@@ -105,7 +105,7 @@ Deno.test("PatchTokenizer encode() of 300 images equals encoding them in two hal
   });
 });
 
-Deno.test("PatchTokenizer reconstructionError() is the per-pixel MSE of decode(encode(x)) and counts codes", async () => {
+Deno.test("PatchTokenizer reconstructionError() is the per-value MSE of decode(encode(x)), grey or RGB, and counts codes", async () => {
   await withoutLeaks(async () => {
     const codebook = tf.tensor2d([[0, 0, 0, 0], [1, 1, 1, 1], [0.5, 0.5, 0.5, 0.5]]);
     const tokenizer = new PatchTokenizer(codebook, { height: 2, width: 4, patch: 2 });
@@ -118,6 +118,14 @@ Deno.test("PatchTokenizer reconstructionError() is the per-pixel MSE of decode(e
     assert.ok(Math.abs(report.perplexity - 2) < 1e-12);
     tf.dispose([codebook, images]);
     tokenizer.dispose();
+    // RGB: pixel 0 → black, errors 0.1², 0, 0; pixel 1 → white, errors 0, 0.2², 0: mean over 6 values.
+    const colourCodes = tf.tensor2d([[0, 0, 0], [1, 1, 1]]);
+    const shape = { height: 1, width: 2, patch: 1, channels: 3 };
+    const colour = new PatchTokenizer<tf.Tensor4D>(colourCodes, shape);
+    const pixels = tf.tensor4d([[[[0.1, 0, 0], [1, 0.8, 1]]]]);
+    assert.ok(Math.abs((await colour.reconstructionError(pixels)).mse - 0.05 / 6) < 1e-7);
+    tf.dispose([colourCodes, pixels]);
+    colour.dispose();
   });
 });
 
@@ -236,24 +244,6 @@ Deno.test("PatchTokenizer decode() lays RGB codes out as (row, column, channel) 
     assert.equal(report.mse, 0);
     assert.equal(report.codesUsed, 6);
     tf.dispose([codebook, tokens, images, again]);
-    tokenizer.dispose();
-  });
-});
-
-Deno.test("PatchTokenizer reconstructionError() of RGB images averages over every channel value", async () => {
-  await withoutLeaks(async () => {
-    const codebook = tf.tensor2d([[0, 0, 0], [1, 1, 1]]);
-    const tokenizer = new PatchTokenizer<tf.Tensor4D>(codebook, {
-      height: 1,
-      width: 2,
-      patch: 1,
-      channels: 3,
-    });
-    // Pixel 0 → code 0 with errors 0.1², 0, 0; pixel 1 → code 1, errors 0, 0.2², 0: mean 0.05 / 6.
-    const images = tf.tensor4d([[[[0.1, 0, 0], [1, 0.8, 1]]]]);
-    const report = await tokenizer.reconstructionError(images);
-    assert.ok(Math.abs(report.mse - 0.05 / 6) < 1e-7);
-    tf.dispose([codebook, images]);
     tokenizer.dispose();
   });
 });
