@@ -21,3 +21,4 @@ export * from "./image_metrics.ts";
 export * from "./scene_objects.ts";
 export * from "./scene_judge.ts";
 export * from "./scene_judge_validate.ts";
+export * from "./scene_round_trip.ts";

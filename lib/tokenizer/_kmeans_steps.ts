@@ -9,18 +9,23 @@ import type { Rng } from "../rng/mod.ts";
 
 /**
  * Draws `sample` distinct patches of the images uniformly (all of them, in order, when there are
- * no more than `sample`), each flattened row-major.
+ * no more than `sample`), each flattened row-major (row, column, channel).
  *
- * @returns float32 `sample · p²` values.
+ * @returns float32 `sample · p² · C` values.
  */
 export async function samplePatchVectors(
-  images: tf.Tensor3D,
+  images: tf.Tensor3D | tf.Tensor4D,
   patch: number,
   sample: number,
   rng: Rng,
 ): Promise<Float32Array> {
-  const [n, height, width] = images.shape;
-  const [rows, cols, dim] = [height / patch, width / patch, patch * patch];
+  const [n, height, width, channels = 1] = images.shape;
+  const [rows, cols, dim, rowLength] = [
+    height / patch,
+    width / patch,
+    patch * patch * channels,
+    patch * channels,
+  ];
   const total = n * rows * cols;
   const pixels = await images.data();
   // A partial Fisher–Yates shuffle of the patch indices draws without replacement.
@@ -39,8 +44,8 @@ export async function samplePatchVectors(
     const row = Math.floor(index / cols) % rows;
     const col = index % cols;
     for (let y = 0; y < patch; y++) {
-      const from = (image * height + row * patch + y) * width + col * patch;
-      points.set(pixels.subarray(from, from + patch), s * dim + y * patch);
+      const from = ((image * height + row * patch + y) * width + col * patch) * channels;
+      points.set(pixels.subarray(from, from + rowLength), s * dim + y * rowLength);
     }
   }
   return points;

@@ -1,29 +1,44 @@
 /**
  * Patch layout and nearest-code search shared by the tokenizer and its k-means training.
  *
- * An image `[H, W]` is cut into a `(H/p) × (W/p)` grid of `p × p` patches, read in raster order
- * (row of patches by row of patches), each patch flattened row-major to `p²` values: token i of an
- * image is grid cell (⌊i / (W/p)⌋, i mod (W/p)).
+ * An image `[H, W]` (one channel) or `[H, W, C]` is cut into a `(H/p) × (W/p)` grid of `p × p`
+ * patches, read in raster order (row of patches by row of patches), each patch flattened
+ * row-major to `p · p · C` values (row, column, channel): token i of an image is grid cell
+ * (⌊i / (W/p)⌋, i mod (W/p)).
  *
  * @module
  */
 import * as tf from "../backend/tf.ts";
 import { matMul } from "../backend/ops.ts";
 
-/** Cuts images into patch vectors: `[N, H, W]` → `[N · (H/p) · (W/p), p²]`. Call inside a tidy. */
-export function toPatches(images: tf.Tensor3D, patch: number): tf.Tensor2D {
-  const [n, height, width] = images.shape;
+/**
+ * Cuts images into patch vectors: `[N, H, W]` or `[N, H, W, C]` → `[N · (H/p) · (W/p), p² · C]`.
+ * Call inside a tidy.
+ */
+export function toPatches(images: tf.Tensor3D | tf.Tensor4D, patch: number): tf.Tensor2D {
+  const [n, height, width, channels = 1] = images.shape;
   const [rows, cols] = [height / patch, width / patch];
-  const grid = tf.reshape(images, [n, rows, patch, cols, patch]);
-  return tf.reshape(tf.transpose(grid, [0, 1, 3, 2, 4]), [n * rows * cols, patch * patch]);
+  // A patch row's p pixels of C channels are adjacent, so colour needs no extra axis.
+  const grid = tf.reshape(images, [n, rows, patch, cols, patch * channels]);
+  return tf.reshape(tf.transpose(grid, [0, 1, 3, 2, 4]), [n * rows * cols, patch * patch * channels]);
 }
 
-/** Pastes patch vectors back into images: the inverse of {@linkcode toPatches}. Call inside a tidy. */
-export function fromPatches(patches: tf.Tensor2D, height: number, width: number, patch: number): tf.Tensor3D {
+/**
+ * Pastes patch vectors back into images: the inverse of {@linkcode toPatches}, `[N, H, W]` for one
+ * channel, `[N, H, W, C]` for more. Call inside a tidy.
+ */
+export function fromPatches(
+  patches: tf.Tensor2D,
+  height: number,
+  width: number,
+  patch: number,
+  channels: number,
+): tf.Tensor3D | tf.Tensor4D {
   const [rows, cols] = [height / patch, width / patch];
   const n = patches.shape[0] / (rows * cols);
-  const grid = tf.reshape(patches, [n, rows, cols, patch, patch]);
-  return tf.reshape(tf.transpose(grid, [0, 1, 3, 2, 4]), [n, height, width]);
+  const grid = tf.transpose(tf.reshape(patches, [n, rows, cols, patch, patch * channels]), [0, 1, 3, 2, 4]);
+  if (channels === 1) return tf.reshape(grid, [n, height, width]) as tf.Tensor3D;
+  return tf.reshape(grid, [n, height, width, channels]) as tf.Tensor4D;
 }
 
 /** The codebook in the form the distance needs: its transpose `[D, K]` and squared norms `[1, K]`. */

@@ -6,9 +6,9 @@
  */
 import * as tf from "../backend/tf.ts";
 import type { Rng } from "../rng/mod.ts";
-import { checkDtype, checkInteger, checkOneOf, checkShape, errorMessage } from "../validate/mod.ts";
+import { checkDtype, checkInteger, checkOneOf, errorMessage } from "../validate/mod.ts";
 import { codebookTerms, nearestCodesWithDistances } from "./_patches.ts";
-import { PatchTokenizer } from "./patch_tokenizer.ts";
+import { PatchTokenizer, type TokenizerImages } from "./patch_tokenizer.ts";
 import { kMeansPlusPlus, orderByMeanIntensity, randomCenters, samplePatchVectors } from "./_kmeans_steps.ts";
 
 /** How the k-means centres start. */
@@ -55,12 +55,14 @@ const ASSIGN_BATCH = 8192;
  * (summed in float64). A centre left without patches is moved onto the patch farthest from its
  * centre, so all K codes stay in use. The codes are finally ordered by mean intensity (token 0 is
  * the darkest, the background of MNIST), which makes the token ids independent of the random
- * initialisation order.
+ * initialisation order. Colour images `[N, H, W, C]` give a tokenizer of C channels, whose codes
+ * are ordered by their mean over all channels.
  *
- * @param images float32 `[N, H, W]`, pixels in [0, 1], H and W multiples of `patch`.
+ * @param images float32 `[N, H, W]` (one channel) or `[N, H, W, C]`, values in [0, 1], H and W
+ *   multiples of `patch`.
  * @param options The `rng`, codebook size, patch side, iterations, sample size and initialisation.
  * @returns The trained tokenizer; the caller disposes it.
- * @throws {TypeError} If `images` is not float32 `[N, H, W]` with N ≥ 1.
+ * @throws {TypeError} If `images` is not float32 `[N, H, W]` or `[N, H, W, C]` with N ≥ 1.
  * @throws {RangeError} If an option is out of range, or there are fewer patches than codes.
  *
  * @example Two clusters of 1×1 patches
@@ -75,17 +77,32 @@ const ASSIGN_BATCH = 8192;
  * images.dispose();
  * tokenizer.dispose();
  * ```
+ *
+ * @example Two colours of 1×1 RGB patches
+ * ```ts
+ * import assert from "node:assert";
+ * import { createRng, tf, trainKMeansTokenizer, useBackend } from "@dimo/dimo";
+ * await useBackend("cpu");
+ * const images = tf.tensor4d([[[[1, 0, 0], [0.9, 0, 0.1], [0, 0, 0.5], [0.1, 0, 0.4]]]]);
+ * const tokenizer = await trainKMeansTokenizer(images, { codebookSize: 2, patch: 1, rng: createRng(0) });
+ * assert.equal(tokenizer.config.channels, 3);
+ * // The dark blue code (mean 1/6) comes before the red one (mean 1/3).
+ * const codes = Array.from(await tokenizer.codebook.data());
+ * assert.deepEqual(codes.map((v) => Math.round(v * 100) / 100), [0.05, 0, 0.45, 0.95, 0, 0.05]);
+ * images.dispose();
+ * tokenizer.dispose();
+ * ```
  */
-export async function trainKMeansTokenizer(
-  images: tf.Tensor3D,
+export async function trainKMeansTokenizer<Images extends TokenizerImages>(
+  images: Images,
   options: KMeansTokenizerOptions,
-): Promise<PatchTokenizer> {
+): Promise<PatchTokenizer<Images>> {
   const { rng, codebookSize, patch, iterations, samplePatches, init, onIteration } = resolveOptions(
     images,
     options,
   );
-  const [, height, width] = images.shape;
-  const dim = patch * patch;
+  const [, height, width, channels = 1] = images.shape;
+  const dim = patch * patch * channels;
   const points = await samplePatchVectors(images, patch, samplePatches, rng);
   const centers = init === "kmeans++"
     ? kMeansPlusPlus(points, dim, codebookSize, rng)
@@ -107,7 +124,7 @@ export async function trainKMeansTokenizer(
   }
   const codebook = tf.tensor2d(orderByMeanIntensity(centers, dim), [codebookSize, dim]);
   try {
-    return new PatchTokenizer(codebook, { height, width, patch });
+    return new PatchTokenizer<Images>(codebook, { height, width, patch, channels });
   } finally {
     codebook.dispose();
   }
@@ -120,7 +137,7 @@ type ResolvedOptions =
 
 /** Fills in the defaults and checks images and options, before any work. */
 function resolveOptions(
-  images: tf.Tensor3D,
+  images: TokenizerImages,
   options: KMeansTokenizerOptions,
 ): ResolvedOptions {
   const {
@@ -133,7 +150,9 @@ function resolveOptions(
     onIteration,
   } = options;
   const action = "train a k-means tokenizer";
-  checkShape(action, "images", images.shape, [-1, -1, -1]);
+  if (images.rank !== 3 && images.rank !== 4) {
+    throw new TypeError(errorMessage(action, "images", "of shape [N, H, W] or [N, H, W, C]", images.shape));
+  }
   checkDtype(action, "images", images.dtype, "float32");
   const [n, height, width] = images.shape;
   if (n === 0) throw new TypeError(errorMessage(action, "images", "at least one image", images.shape));

@@ -163,3 +163,42 @@ Deno.test("kMeansPlusPlus() seeds one centre in each of three far-apart clusters
   const centers = Array.from(kMeansPlusPlus(points, 1, 3, createRng(5)), (c) => Math.round(c / 10)).sort();
   assert.deepEqual(centers, [0, 1, 2]);
 });
+
+Deno.test("trainKMeansTokenizer() on RGB images learns colour codes, ordered by their mean over channels", async () => {
+  await withoutLeaks(async () => {
+    // 2×2 images of 1×1 patches: red, blue and dark grey pixels with ±0.02 noise.
+    const colours = [[0.9, 0.1, 0.1], [0.1, 0.1, 0.5], [0.05, 0.05, 0.05]];
+    const rng = createRng(3);
+    const pixels = new Float32Array(50 * 4 * 3);
+    for (let p = 0; p < 50 * 4; p++) {
+      const colour = colours[rng.int(3)];
+      for (let c = 0; c < 3; c++) pixels[p * 3 + c] = colour[c] + 0.02 * (2 * rng.next() - 1);
+    }
+    const images = tf.tensor4d(pixels, [50, 2, 2, 3]);
+    const tokenizer = await trainKMeansTokenizer(images, { codebookSize: 3, patch: 1, rng: createRng(0) });
+    assert.equal(tokenizer.config.channels, 3);
+    const codes = (await tokenizer.codebook.array()) as number[][];
+    // Darkest mean first: grey (0.05), blue (0.23), red (0.37).
+    [colours[2], colours[1], colours[0]].forEach((colour, k) =>
+      assert.ok(codes[k].every((v, c) => Math.abs(v - colour[c]) < 0.01), `code ${k}: ${codes[k]}`)
+    );
+    const tokens = tokenizer.encode(images);
+    const decoded = tokenizer.decode(tokens);
+    assert.deepEqual(decoded.shape, [50, 2, 2, 3]);
+    tf.dispose([images, tokens, decoded]);
+    tokenizer.dispose();
+  });
+});
+
+Deno.test("trainKMeansTokenizer() names both image shapes it takes", async () => {
+  await withoutLeaks(async () => {
+    const flat = tf.zeros([4, 16]) as unknown as tf.Tensor3D;
+    await assert.rejects(
+      trainKMeansTokenizer(flat, { rng: createRng(0) }),
+      new TypeError(
+        "Cannot train a k-means tokenizer as 'images' must be of shape [N, H, W] or [N, H, W, C]: current value is [4,16]",
+      ),
+    );
+    flat.dispose();
+  });
+});

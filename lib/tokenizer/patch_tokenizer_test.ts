@@ -105,7 +105,7 @@ Deno.test("PatchTokenizer encode() of 300 images equals encoding them in two hal
   });
 });
 
-Deno.test("PatchTokenizer reconstructionError() is the per-pixel MSE of decode(encode(x)) and counts codes", async () => {
+Deno.test("PatchTokenizer reconstructionError() is the per-value MSE of decode(encode(x)), grey or RGB, and counts codes", async () => {
   await withoutLeaks(async () => {
     const codebook = tf.tensor2d([[0, 0, 0, 0], [1, 1, 1, 1], [0.5, 0.5, 0.5, 0.5]]);
     const tokenizer = new PatchTokenizer(codebook, { height: 2, width: 4, patch: 2 });
@@ -118,6 +118,14 @@ Deno.test("PatchTokenizer reconstructionError() is the per-pixel MSE of decode(e
     assert.ok(Math.abs(report.perplexity - 2) < 1e-12);
     tf.dispose([codebook, images]);
     tokenizer.dispose();
+    // RGB: pixel 0 → black, errors 0.1², 0, 0; pixel 1 → white, errors 0, 0.2², 0: mean over 6 values.
+    const colourCodes = tf.tensor2d([[0, 0, 0], [1, 1, 1]]);
+    const shape = { height: 1, width: 2, patch: 1, channels: 3 };
+    const colour = new PatchTokenizer<tf.Tensor4D>(colourCodes, shape);
+    const pixels = tf.tensor4d([[[[0.1, 0, 0], [1, 0.8, 1]]]]);
+    assert.ok(Math.abs((await colour.reconstructionError(pixels)).mse - 0.05 / 6) < 1e-7);
+    tf.dispose([colourCodes, pixels]);
+    colour.dispose();
   });
 });
 
@@ -128,7 +136,7 @@ Deno.test("PatchTokenizer save() and load() round-trip the codebook and configur
       const tokenizer = new PatchTokenizer(codebook, { height: 28, width: 28, patch: 4 });
       await tokenizer.save(`${dir}/t.safetensors`);
       const loaded = await PatchTokenizer.load(`${dir}/t.safetensors`);
-      assert.deepEqual(loaded.config, { height: 28, width: 28, patch: 4, codebookSize: 5 });
+      assert.deepEqual(loaded.config, { height: 28, width: 28, patch: 4, codebookSize: 5, channels: 1 });
       assert.equal(loaded.seqLen, 49);
       assert.deepEqual(await loaded.codebook.data(), await codebook.data());
       codebook.dispose();
@@ -202,6 +210,112 @@ Deno.test("PatchTokenizer checks its codebook, images and tokens, and outlives a
     const decoded = tokenizer.decode(tokens);
     assert.deepEqual(decoded.shape, [1, 4, 2]);
     tf.dispose([wrong, ints, floats, empty, tokens, decoded]);
+    tokenizer.dispose();
+  });
+});
+
+Deno.test("PatchTokenizer decode() lays RGB codes out as (row, column, channel) and encode() inverts it", async () => {
+  await withoutLeaks(async () => {
+    const [k, patch, height, width, channels] = [6, 2, 4, 6, 3];
+    const dim = patch * patch * channels;
+    const codes = uniform(k * dim, 8);
+    const codebook = tf.tensor2d(codes, [k, dim]);
+    const tokenizer = new PatchTokenizer<tf.Tensor4D>(codebook, { height, width, patch, channels });
+    assert.equal(tokenizer.seqLen, 6);
+    const ids = [[5, 0, 3, 1, 1, 4], [2, 2, 0, 5, 3, 1]];
+    const tokens = tf.tensor2d(ids, [2, 6], "int32");
+    const images = tokenizer.decode(tokens);
+    assert.deepEqual(images.shape, [2, height, width, channels]);
+    const pixels = await images.data();
+    ids.forEach((row, i) => {
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          const token = row[Math.floor(y / patch) * (width / patch) + Math.floor(x / patch)];
+          for (let c = 0; c < channels; c++) {
+            const j = ((y % patch) * patch + (x % patch)) * channels + c;
+            assert.equal(pixels[((i * height + y) * width + x) * channels + c], codes[token * dim + j]);
+          }
+        }
+      }
+    });
+    const again = tokenizer.encode(images);
+    assert.deepEqual(await again.array(), ids);
+    const report = await tokenizer.reconstructionError(images);
+    assert.equal(report.mse, 0);
+    assert.equal(report.codesUsed, 6);
+    tf.dispose([codebook, tokens, images, again]);
+    tokenizer.dispose();
+  });
+});
+
+Deno.test("PatchTokenizer save() and load() keep the channels; a grey file is written without them", async () => {
+  await withTempDir(async (dir) => {
+    await withoutLeaks(async () => {
+      const codebook = tf.tensor2d(uniform(5 * 48, 9), [5, 48]);
+      const tokenizer = new PatchTokenizer<tf.Tensor4D>(codebook, {
+        height: 8,
+        width: 8,
+        patch: 4,
+        channels: 3,
+      });
+      await tokenizer.save(`${dir}/rgb.safetensors`);
+      const loaded = await PatchTokenizer.load<tf.Tensor4D>(`${dir}/rgb.safetensors`);
+      assert.deepEqual(loaded.config, { height: 8, width: 8, patch: 4, codebookSize: 5, channels: 3 });
+      assert.deepEqual(await loaded.codebook.data(), await codebook.data());
+      const greyCodebook = tf.slice(codebook, [0, 0], [5, 16]);
+      const grey = new PatchTokenizer(greyCodebook, { height: 8, width: 8, patch: 4 });
+      await grey.save(`${dir}/grey.safetensors`);
+      const text = new TextDecoder().decode(await Deno.readFile(`${dir}/grey.safetensors`));
+      assert.match(
+        text,
+        /"dimo.patch_tokenizer":"\{\\"height\\":8,\\"width\\":8,\\"patch\\":4,\\"codebookSize\\":5\}"/,
+      );
+      tf.dispose([codebook, greyCodebook]);
+      [tokenizer, loaded, grey].forEach((t) => t.dispose());
+    });
+  });
+});
+
+Deno.test("PatchTokenizer.load() reads a shipped grey tokenizer as one channel and saves it byte for byte", async () => {
+  await withTempDir(async (dir) => {
+    await withoutLeaks(async () => {
+      const path = "checkpoints/mnist/tokenizer.safetensors";
+      const tokenizer = await PatchTokenizer.load(path);
+      assert.deepEqual(tokenizer.config, { height: 28, width: 28, patch: 4, codebookSize: 256, channels: 1 });
+      await tokenizer.save(`${dir}/again.safetensors`);
+      assert.deepEqual(await Deno.readFile(`${dir}/again.safetensors`), await Deno.readFile(path));
+      tokenizer.dispose();
+    });
+  });
+});
+
+Deno.test("PatchTokenizer names the colour shape it expects of codebook, images and channels", async () => {
+  await withoutLeaks(async () => {
+    const codebook = tf.tensor2d(uniform(3 * 12, 10), [3, 12]);
+    assert.throws(
+      () => new PatchTokenizer(codebook, { height: 4, width: 4, patch: 2 }),
+      /'codebook' must be of shape \[\*, 4\]: current value is \[3,12\]/,
+    );
+    assert.throws(
+      () => new PatchTokenizer(codebook, { height: 4, width: 4, patch: 2, channels: 0 }),
+      /'channels' must be/,
+    );
+    const tokenizer = new PatchTokenizer<tf.Tensor4D>(codebook, {
+      height: 4,
+      width: 4,
+      patch: 2,
+      channels: 3,
+    });
+    const grey = tf.zeros([1, 4, 4]) as unknown as tf.Tensor4D;
+    assert.throws(
+      () => tokenizer.encode(grey),
+      new TypeError(
+        "Cannot encode images as 'images' must be of shape [*, 4, 4, 3]: current value is [1,4,4]",
+      ),
+    );
+    const rgba = tf.zeros([1, 4, 4, 4]) as tf.Tensor4D;
+    await assert.rejects(tokenizer.reconstructionError(rgba), /'images' must be of shape \[\*, 4, 4, 3\]/);
+    tf.dispose([codebook, grey, rgba]);
     tokenizer.dispose();
   });
 });
