@@ -71,8 +71,8 @@ export async function checkReadable(flag: string, path: string, kind: "file" | "
  * ```ts
  * import assert from "node:assert";
  * import { isInside } from "./files.ts";
- * assert.ok(isInside("/work/dimo/runs/a", "/work/dimo"));
- * assert.ok(!isInside("/work/dimo-runs", "/work/dimo"));
+ * assert.ok(isInside("/home/me/dimo/runs/a", "/home/me/dimo"));
+ * assert.ok(!isInside("/home/me/dimo-runs", "/home/me/dimo"));
  * ```
  */
 export function isInside(path: string, projectDir: string): boolean {
@@ -140,7 +140,7 @@ export async function prepareOut(out: string, projectDir: string = Deno.cwd()): 
  * ```ts
  * import assert from "node:assert";
  * import { cleanCheckpoints } from "./files.ts";
- * assert.deepEqual(await cleanCheckpoints("/work/shipped", "/work/dimo"), []);
+ * assert.deepEqual(await cleanCheckpoints("/home/me/shipped", "/home/me/dimo"), []);
  * ```
  */
 export async function cleanCheckpoints(dir: string, projectDir: string = Deno.cwd()): Promise<string[]> {
