@@ -25,7 +25,20 @@ const TEACHER_KEY = "dimo.distill.teacher";
 const TEACHER_HASH_KEY = "dimo.distill.teacherSha256";
 
 /**
- * Writes a checkpoint of a distillation run. It reads the teacher's weights back to hash them.
+ * The teacher's hash of each run, computed once: a run never updates its teacher, and hashing
+ * reads every teacher weight back, which a save every few iterations need not repeat.
+ */
+const teacherHashes = new WeakMap<DistillState, Promise<string>>();
+
+function teacherHashOf(state: DistillState): Promise<string> {
+  let hash = teacherHashes.get(state);
+  if (hash === undefined) teacherHashes.set(state, hash = teacherSha256(state.teacher));
+  return hash;
+}
+
+/**
+ * Writes a checkpoint of a distillation run. Its first save reads the teacher's weights back to
+ * hash them.
  *
  * @param path The file to write (atomically).
  * @param state The run.
@@ -52,7 +65,7 @@ const TEACHER_HASH_KEY = "dimo.distill.teacherSha256";
  * ```
  */
 export async function saveDistillCheckpoint(path: string, state: DistillState): Promise<void> {
-  const hash = await teacherSha256(state.teacher);
+  const hash = await teacherHashOf(state);
   const tensors = state.stateTensors();
   try {
     await saveSafetensors(path, tensors, {
@@ -125,9 +138,10 @@ export async function loadDistillCheckpoint(
       }
     }
     const json = JSON.parse(metadata[STATE_KEY]) as DistillStateJson;
+    const hash = await teacherSha256(teacher);
     const checks = [
       ["teacher.", teacher.config, parseConfigJson(metadata[TEACHER_KEY])],
-      ["", { teacherSha256: await teacherSha256(teacher) }, { teacherSha256: metadata[TEACHER_HASH_KEY] }],
+      ["", { teacherSha256: hash }, { teacherSha256: metadata[TEACHER_HASH_KEY] }],
       ["", config, parseConfigJson(metadata[CONFIG_KEY])],
       ["", { seed }, { seed: json.seed }],
     ] as const;
@@ -135,7 +149,9 @@ export async function loadDistillCheckpoint(
       const diff = firstConfigDifference(wanted, saved);
       if (diff) throw new CheckpointMismatchError(path, prefix + diff.field, diff.expected, diff.actual);
     }
-    return await restoreDistillState(teacher, { config, tensors, json });
+    const state = await restoreDistillState(teacher, { config, tensors, json });
+    teacherHashes.set(state, Promise.resolve(hash));
+    return state;
   } finally {
     tf.dispose(Object.values(tensors));
   }
