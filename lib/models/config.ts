@@ -65,6 +65,64 @@ export interface TransformerConfig {
    * @default {true} (MaskGIT)
    */
   readonly outputMaskClass: boolean;
+  /**
+   * A text encoder whose states condition the model instead of a class: its P token states join
+   * the visual tokens in attention and its pooled state takes the class token's place (Meissonic
+   * conditions on CLIP's states and pooled embedding). The encoder is frozen. With it, `numClasses`
+   * must be 0 and the condition is prompt ids `[B, P]`.
+   * @default {undefined} (class-conditional)
+   */
+  readonly text?: TextEncoderConfig;
+}
+
+/**
+ * The shape of a CLIP-shaped text encoder: id and position embeddings, bidirectional pre-norm
+ * blocks, a final LayerNorm; one state per prompt id and a pooled state (the mean over non-padding ids).
+ */
+export interface TextEncoderConfig {
+  /** Prompt ids `0..vocabSize-1`; id 0 is padding, left out of the pooled state. */
+  readonly vocabSize: number;
+  /** P: ids per prompt. */
+  readonly contextLength: number;
+  /** The width of its states. */
+  readonly width: number;
+  /** Attention heads; they divide `width`. */
+  readonly heads: number;
+  /** Transformer blocks. */
+  readonly layers: number;
+  /** The MLP's hidden width as a multiple of `width`. */
+  readonly mlpRatio: number;
+}
+
+const TEXT_FIELDS = ["vocabSize", "contextLength", "width", "heads", "layers", "mlpRatio"] as const;
+
+/**
+ * Validates a text encoder's configuration.
+ *
+ * @param config Every field, each an integer ≥ 1.
+ * @param action What is being done, for messages.
+ * @returns The configuration, frozen.
+ * @throws {RangeError} If a field is missing, unknown or not an integer ≥ 1, or `heads` does not divide `width`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { resolveTextEncoderConfig } from "@dimo/dimo";
+ * const config = { vocabSize: 32, contextLength: 10, width: 32, heads: 2, layers: 1, mlpRatio: 4 };
+ * assert.deepEqual(resolveTextEncoderConfig(config), config);
+ * assert.throws(() => resolveTextEncoderConfig({ ...config, heads: 3 }), /'heads' must be a divisor of width 32/);
+ * ```
+ */
+export function resolveTextEncoderConfig(
+  config: TextEncoderConfig,
+  action = "resolve the text encoder config",
+): TextEncoderConfig {
+  for (const key of Object.keys(config)) checkOneOf(action, "text field", key, TEXT_FIELDS);
+  for (const key of TEXT_FIELDS) checkInteger(action, `text.${key}`, config[key], 1);
+  if (config.width % config.heads !== 0) {
+    throw new RangeError(errorMessage(action, "heads", `a divisor of width ${config.width}`, config.heads));
+  }
+  return Object.freeze({ ...config });
 }
 
 /** The defaults of {@linkcode TransformerConfig}: MaskGIT's ImageNet-256 teacher. */
@@ -81,15 +139,15 @@ export const DEFAULT_TRANSFORMER_CONFIG: TransformerConfig = Object.freeze({
   outputMaskClass: true,
 });
 
-const FIELDS = Object.keys(DEFAULT_TRANSFORMER_CONFIG) as (keyof TransformerConfig)[];
+const FIELDS = [...Object.keys(DEFAULT_TRANSFORMER_CONFIG), "text"] as (keyof TransformerConfig)[];
 
 /**
  * Fills the defaults into a partial configuration and validates every field.
  *
  * @param partial The fields to override; unknown fields are rejected.
  * @returns The complete configuration, frozen.
- * @throws {RangeError} If a field is unknown, a size is not an integer ≥ 1, `heads` does not
- * divide `width`, or `dropout` is outside [0, 1).
+ * @throws {RangeError} If a field is unknown, a size is not an integer ≥ 1 (`numClasses` is 0 with
+ * `text`), `heads` does not divide `width`, or `dropout` is outside [0, 1).
  * @throws {TypeError} If `tiedHead` or `outputMaskClass` is not a boolean.
  *
  * @example A tiny model
@@ -100,15 +158,31 @@ const FIELDS = Object.keys(DEFAULT_TRANSFORMER_CONFIG) as (keyof TransformerConf
  * assert.equal(config.mlpRatio, 4);
  * assert.throws(() => resolveTransformerConfig({ width: 16, heads: 3 }), RangeError);
  * ```
+ *
+ * @example Conditioned on prompts
+ * ```ts
+ * import assert from "node:assert";
+ * import { resolveTransformerConfig } from "@dimo/dimo";
+ * const text = { vocabSize: 32, contextLength: 10, width: 16, heads: 2, layers: 1, mlpRatio: 4 };
+ * const config = resolveTransformerConfig({ codebookSize: 8, numClasses: 0, seqLen: 4, width: 16, heads: 2, layers: 1, text });
+ * assert.equal(config.text?.contextLength, 10);
+ * assert.throws(() => resolveTransformerConfig({ text }), /'numClasses' must be 0 when a text encoder conditions the model/);
+ * ```
  */
 export function resolveTransformerConfig(partial: Partial<TransformerConfig> = {}): TransformerConfig {
   const action = "resolve the transformer config";
   for (const key of Object.keys(partial)) checkOneOf(action, "field", key, FIELDS);
   const config = { ...DEFAULT_TRANSFORMER_CONFIG, ...partial };
   for (
-    const key of ["codebookSize", "numClasses", "seqLen", "width", "heads", "layers", "mlpRatio"] as const
+    const key of ["codebookSize", "seqLen", "width", "heads", "layers", "mlpRatio"] as const
   ) {
     checkInteger(action, key, config[key], 1);
+  }
+  if (config.text === undefined) checkInteger(action, "numClasses", config.numClasses, 1);
+  else if (config.numClasses !== 0) {
+    throw new RangeError(
+      errorMessage(action, "numClasses", "0 when a text encoder conditions the model", config.numClasses),
+    );
   }
   if (config.width % config.heads !== 0) {
     throw new RangeError(errorMessage(action, "heads", `a divisor of width ${config.width}`, config.heads));
@@ -119,7 +193,8 @@ export function resolveTransformerConfig(partial: Partial<TransformerConfig> = {
       throw new TypeError(errorMessage(action, key, "a boolean", config[key]));
     }
   }
-  return Object.freeze(config);
+  const text = config.text === undefined ? undefined : resolveTextEncoderConfig(config.text, action);
+  return Object.freeze(text === undefined ? config : { ...config, text });
 }
 
 /** Where each kind of token lives in the embedding table and the output head. */
