@@ -134,7 +134,7 @@ function trainJointTeacher(
   const data = rng.fork("data");
   const nextBatch = () => {
     const { tokens, labels } = joint.sample(batch, data);
-    return { tokens: tf.tensor2d(tokens, [batch, seqLen], "int32"), labels: tf.tensor1d(labels, "int32") };
+    return { tokens: tf.tensor2d(tokens, [batch, seqLen], "int32"), condition: tf.tensor1d(labels, "int32") };
   };
   const config = resolveMdmTrainConfig({ labelDropRate: 0, labelSmoothing: 0 });
   return trainTeacher(

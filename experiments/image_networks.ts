@@ -350,7 +350,7 @@ async function trainImageTeacher(
       const ids = tf.tensor1d(Int32Array.from({ length: batch }, () => pick.int(n)), "int32");
       return {
         tokens: tf.gather(tokens, ids) as tf.Tensor2D,
-        labels: tf.gather(data.labels, ids) as tf.Tensor1D,
+        condition: tf.gather(data.labels, ids) as tf.Tensor1D,
       };
     });
   const warmupSteps = Math.min(500, iterations / 10);

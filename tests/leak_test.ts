@@ -43,7 +43,7 @@ Deno.test("training and sampling steps leave the tensor count unchanged", async 
   const once = async () => {
     const batch = tf.tidy(() => ({
       tokens: tf.randomUniform([4, 5], 0, 6, "int32", rng.seed()) as tf.Tensor2D,
-      labels: tf.tensor1d([0, 1, 2, 0], "int32"),
+      condition: tf.tensor1d([0, 1, 2, 0], "int32"),
     }));
     await mdmTrainStep(model, batch, { config: train, optimizer: adam, rng });
     const denoiser = model.asDenoiser();
@@ -51,15 +51,15 @@ Deno.test("training and sampling steps leave the tensor count unchanged", async 
     const noise = sampleEmbeddingNoise([4, 5, 16], rng);
     const student = model.asDenoiser({ embeddingNoise: { sigma: 0.1, noise } });
     const outputs = [
-      sampleMaskGit(denoiser, batch.labels, rng, { ...sizes, steps: 3 }),
-      sampleAncestral(denoiser, batch.labels, rng, { ...sizes, steps: 2 }),
-      sampleOneStep(student, xInit, batch.labels, rng, { codebookSize: 6 }),
+      sampleMaskGit(denoiser, batch.condition, rng, { ...sizes, steps: 3 }),
+      sampleAncestral(denoiser, batch.condition, rng, { ...sizes, steps: 2 }),
+      sampleOneStep(student, xInit, batch.condition, rng, { codebookSize: 6 }),
     ];
     // One surrogate step of the student against itself as teacher and aux.
     const { xt, masked } = maskExactCount(outputs[2], [0.5, 0.5, 0.5, 0.5], { maskId: 6, rng });
-    const g = tf.tidy(() => fkl.gradLogits(denoiser(xt, batch.labels), denoiser(xt, batch.labels)));
-    await adam.step(() => surrogateLoss(student(xInit, batch.labels), g, { masked }));
-    tf.dispose([batch.tokens, batch.labels, xInit, noise, xt, masked, g, ...outputs]);
+    const g = tf.tidy(() => fkl.gradLogits(denoiser(xt, batch.condition), denoiser(xt, batch.condition)));
+    await adam.step(() => surrogateLoss(student(xInit, batch.condition), g, { masked }));
+    tf.dispose([batch.tokens, batch.condition, xInit, noise, xt, masked, g, ...outputs]);
   };
   await once();
   const before = tf.memory().numTensors;

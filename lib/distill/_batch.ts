@@ -1,12 +1,13 @@
 /**
  * Steps 1–4 of a Di[M]O iteration, shared by the student step and the aux step: draw `xInit`,
- * labels and embedding noise, sample the student in one step, and re-mask its sample.
+ * the condition (labels or prompts) and embedding noise, sample the student in one step, and re-mask its sample.
  *
  * @module
  */
 import * as tf from "../backend/tf.ts";
 import type { Rng } from "../rng/mod.ts";
 import type { ApplyOptions } from "../models/transformer.ts";
+import type { Condition } from "../models/denoiser.ts";
 import { sampleEmbeddingNoise, sampleXInit } from "../init/x_init.ts";
 import { maskExactCount } from "../masking/forward.ts";
 import { sampleMaskRatios } from "../masking/schedules.ts";
@@ -18,8 +19,8 @@ import type { DistillState } from "./state.ts";
 export interface StudentBatch {
   /** x_init, int32 `[B, L]`. */
   readonly xInit: tf.Tensor2D;
-  /** Class ids y, int32 `[B]`, never the null class. */
-  readonly labels: tf.Tensor1D;
+  /** c: class ids y, int32 `[B]`, never the null class; or prompt ids, int32 `[B, P]`. */
+  readonly condition: Condition;
   /** n of the embedding noise, float32 `[B, L, D]`; absent when σ = 0. */
   readonly noise?: tf.Tensor3D;
   /** x_θ ~ softmax(z_θ / τ), int32 `[B, L]`; may hold the mask id when the head scores it. */
@@ -49,8 +50,9 @@ export function finiteCheck(z: tf.Tensor3D): tf.Tensor1D {
 }
 
 /**
- * Draws one batch through steps 1–4: `xInit` (`rInit` masked, the rest uniform codes), labels
- * (given, or uniform over the C classes), noise n; z_θ = student(x_init, y, n) without a tape;
+ * Draws one batch through steps 1–4: `xInit` (`rInit` masked, the rest uniform codes), the
+ * condition c (labels given or uniform over the C classes; or the run's prompts), noise n;
+ * z_θ = student(x_init, c, n) without a tape;
  * x_θ ~ softmax(z_θ / τ); u ~ U(0, 1), r = γ(u) and exact-count masking of x_θ.
  *
  * @param state The run; its student makes the samples.
@@ -65,21 +67,23 @@ export function sampleStudentBatch(state: DistillState, rng: Rng, labels?: reado
   const { maskId } = student.layout;
   const { sigma } = config.init;
   const xInit = sampleXInit(config.init.rInit, { batch, seqLen, codebookSize, maskId, rng });
-  const y = drawLabels(state, rng, labels);
+  const condition = drawCondition(state, rng, labels);
   const noise = sigma > 0 ? sampleEmbeddingNoise([batch, seqLen, width], rng) : undefined;
   const { xTheta, studentCheck } = tf.tidy(() => {
     const embeddingNoise = noise && { sigma, noise };
-    const zTheta = student.apply(xInit, y, { ...applyOptions(state, rng), embeddingNoise });
+    const zTheta = student.apply(xInit, condition, { ...applyOptions(state, rng), embeddingNoise });
     const xTheta = sampleCategorical(zTheta, rng, { temperature: config.genTemperature }) as tf.Tensor2D;
     return { xTheta, studentCheck: finiteCheck(zTheta) };
   });
   const ratios = sampleMaskRatios(state.schedule, batch, rng);
   const { xt, masked } = maskExactCount(xTheta, ratios, { maskId, rng });
-  return { xInit, labels: y, noise, xTheta, xt, masked: masked as tf.Tensor2D, studentCheck };
+  return { xInit, condition, noise, xTheta, xt, masked: masked as tf.Tensor2D, studentCheck };
 }
 
-/** Labels y: the given ones, or B uniform draws over the C classes (never the null class). */
-function drawLabels(state: DistillState, rng: Rng, given?: readonly number[]): tf.Tensor1D {
+/** The given labels, B uniform draws over the C classes (never the null class), or B prompts. */
+function drawCondition(state: DistillState, rng: Rng, given?: readonly number[]): Condition {
+  const { prompts } = state.conditioning;
+  if (prompts !== undefined) return prompts(state.config.batch, rng);
   const { numClasses } = state.student.config;
   const labels = given ?? Array.from({ length: state.config.batch }, () => rng.int(numClasses));
   return tf.tensor1d(labels as number[], "int32");
@@ -93,6 +97,9 @@ function drawLabels(state: DistillState, rng: Rng, given?: readonly number[]): t
 export function checkLabels(state: DistillState, labels: readonly number[]): void {
   const { batch } = state.config;
   const action = "run a distillation step";
+  if (state.conditioning.prompts !== undefined) {
+    throw new TypeError(errorMessage(action, "labels", "absent when the run draws prompts", labels));
+  }
   if (labels.length !== batch) {
     throw new RangeError(
       errorMessage(action, "labels", `${batch} class ids (the batch size)`, labels.length),

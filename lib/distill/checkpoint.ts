@@ -16,7 +16,12 @@ import {
 } from "../io/json.ts";
 import type { Transformer } from "../models/transformer.ts";
 import type { DistillConfig } from "./config.ts";
-import { type DistillState, type DistillStateJson, restoreDistillState } from "./state.ts";
+import {
+  type DistillConditioning,
+  type DistillState,
+  type DistillStateJson,
+  restoreDistillState,
+} from "./state.ts";
 import { teacherSha256 } from "./_teacher_hash.ts";
 
 const STATE_KEY = "dimo.distill.state";
@@ -89,6 +94,8 @@ export interface DistillCheckpointExpected {
   readonly config: DistillConfig;
   /** The run's seed; it must equal the saved one. */
   readonly seed: number;
+  /** The prompts of a run whose teacher reads them (see {@linkcode createDistillState}). */
+  readonly conditioning?: DistillConditioning;
 }
 
 /**
@@ -149,7 +156,7 @@ export async function loadDistillCheckpoint(
       const diff = firstConfigDifference(wanted, saved);
       if (diff) throw new CheckpointMismatchError(path, prefix + diff.field, diff.expected, diff.actual);
     }
-    const state = await restoreDistillState(teacher, { config, tensors, json });
+    const state = await restoreDistillState(teacher, { config, tensors, json }, expected.conditioning);
     teacherHashes.set(state, Promise.resolve(hash));
     return state;
   } finally {

@@ -7,6 +7,7 @@
 import * as tf from "../backend/tf.ts";
 import { type InitConfig, sampleEmbeddingNoise, sampleXInit } from "../init/x_init.ts";
 import type { Transformer } from "../models/transformer.ts";
+import type { Condition } from "../models/denoiser.ts";
 import type { Rng } from "../rng/mod.ts";
 import type { CategoricalOptions } from "../sampling/categorical.ts";
 import { sampleOneStep } from "../sampling/one_step.ts";
@@ -18,7 +19,7 @@ import { sampleOneStep } from "../sampling/one_step.ts";
  *
  * @param student The distilled generator (usually `state.studentEmaModel()`).
  * @param init The initial distribution it was distilled with (`config.init`).
- * @param labels Class labels, int32 `[B]`.
+ * @param condition Class labels, int32 `[B]`, or prompt ids, int32 `[B, P]`.
  * @param rng Draws `x_init`, the noise and the tokens.
  * @param options The draw's `temperature` and `topK`.
  * @returns Tokens, int32 `[B, L]`, every one in `[0, codebookSize)`.
@@ -42,18 +43,18 @@ import { sampleOneStep } from "../sampling/one_step.ts";
 export function generateOneStep(
   student: Transformer,
   init: InitConfig,
-  labels: tf.Tensor1D,
+  condition: Condition,
   rng: Rng,
   options: CategoricalOptions = {},
 ): tf.Tensor2D {
   const { seqLen, codebookSize, width } = student.config;
   const { maskId } = student.layout;
   return tf.tidy(() => {
-    const batch = labels.shape[0];
+    const batch = condition.shape[0];
     const xInit = sampleXInit(init.rInit, { batch, seqLen, codebookSize, maskId, rng });
     const noise = init.sigma > 0 ? sampleEmbeddingNoise([batch, seqLen, width], rng) : undefined;
     const embeddingNoise = noise && { sigma: init.sigma, noise };
     const denoiser = student.asDenoiser({ validateIds: false, embeddingNoise });
-    return sampleOneStep(denoiser, xInit, labels, rng, { ...options, codebookSize });
+    return sampleOneStep(denoiser, xInit, condition, rng, { ...options, codebookSize });
   });
 }

@@ -10,7 +10,7 @@ import { Progress, type ProgressReporter } from "../progress/mod.ts";
 import type { CurvePoint } from "../progress/mod.ts";
 import { checkInteger, errorMessage } from "../validate/mod.ts";
 import type { DistillConfig } from "./config.ts";
-import { createDistillState, type DistillState } from "./state.ts";
+import { createDistillState, type DistillConditioning, type DistillState } from "./state.ts";
 import { distillStep } from "./step.ts";
 import { loadDistillCheckpoint, saveDistillCheckpoint } from "./checkpoint.ts";
 
@@ -20,6 +20,8 @@ export interface DistillLoopOptions {
   readonly iterations: number;
   /** The run's seed (see {@linkcode createDistillState}). */
   readonly seed: number;
+  /** The prompts of a run whose teacher reads them (see {@linkcode createDistillState}). */
+  readonly conditioning?: DistillConditioning;
   /**
    * A state file: written every `checkpointEvery` iterations and at the end (atomically), and
    * resumed from when it exists — after checking that it belongs to this teacher, configuration
@@ -119,7 +121,7 @@ export async function distillStudent(
   checkInteger(action, "iterations", iterations, 0);
   checkInteger(action, "checkpointEvery", checkpointEvery, 1);
   checkInteger(action, "curveEvery", curveEvery, 1);
-  const state = await startOrResume(teacher, config, seed, checkpoint);
+  const state = await startOrResume(teacher, config, seed, checkpoint, options.conditioning);
   try {
     if (state.iteration > iterations) {
       const rule = `at least the state file's ${state.iteration} iterations ("${checkpoint}")`;
@@ -154,13 +156,14 @@ async function startOrResume(
   config: DistillConfig,
   seed: number,
   checkpoint: string | undefined,
+  conditioning: DistillConditioning | undefined,
 ): Promise<DistillState> {
   if (checkpoint !== undefined) {
     try {
-      return await loadDistillCheckpoint(checkpoint, { teacher, config, seed });
+      return await loadDistillCheckpoint(checkpoint, { teacher, config, seed, conditioning });
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
   }
-  return createDistillState(teacher, config, seed);
+  return createDistillState(teacher, config, seed, conditioning);
 }

@@ -24,6 +24,25 @@ import type { DistillConfig } from "./config.ts";
  */
 const FROZEN_PARAMETERS = ["tok_emb", "pos_emb", "head"] as const;
 
+/**
+ * What a run conditions on when its teacher reads prompts: Meissonic is distilled from prompts
+ * alone (no images), with the teacher guided against the null prompt or a negative prompt.
+ */
+export interface DistillConditioning {
+  /**
+   * Draws B prompts as ids, int32 `[B, P]`, from the given stream (the run's, so a resumed run
+   * draws what an uninterrupted one would). Required for a teacher with a text encoder; a class
+   * teacher's labels are drawn uniformly instead.
+   */
+  readonly prompts?: (batch: number, rng: Rng) => tf.Tensor2D;
+  /**
+   * The prompt ids of the teacher's unconditional pass in guidance: a negative prompt (the
+   * official Meissonic distillation's `distil_neg_prompt`).
+   * @default {the teacher's null prompt}
+   */
+  readonly negativePrompt?: ArrayLike<number>;
+}
+
 /** The random streams of a run: one per half of an iteration, so that one does not shift the other. */
 export interface DistillRngs {
   /** Draws of the student step: `xInit`, labels, noise, x_θ, masks and dropout. */
@@ -94,6 +113,8 @@ export class DistillState {
    * saved and restored with the state, so a resumed run's curve is the whole run's.
    */
   curve: CurvePoint[] = [];
+  /** The prompts of a text-conditioned run and the teacher's negative prompt; empty for a class teacher. */
+  readonly conditioning: DistillConditioning;
   /** The names of the student's trainable weights, in the order of the EMA and the optimiser. */
   readonly #studentTrainable: readonly string[];
 
@@ -103,9 +124,16 @@ export class DistillState {
    *
    * @param teacher The teacher, borrowed.
    * @param config A resolved configuration.
-   * @param options The random streams and the seed they came from.
+   * @param options The random streams, the seed they came from, and the prompts of a text-conditioned run.
+   * @throws {TypeError} If a teacher with a text encoder comes without `prompts`, or a class teacher with them.
    */
-  constructor(teacher: Transformer, config: DistillConfig, options: { rng: DistillRngs; seed: number }) {
+  constructor(
+    teacher: Transformer,
+    config: DistillConfig,
+    options: { rng: DistillRngs; seed: number; conditioning?: DistillConditioning },
+  ) {
+    this.conditioning = options.conditioning ?? {};
+    checkConditioning(teacher, this.conditioning);
     this.config = config;
     this.teacher = teacher;
     this.rng = options.rng;
@@ -275,6 +303,8 @@ function trainableNames(model: Transformer): string[] {
  * @param teacher The trained teacher; borrowed, never updated, not disposed by the state.
  * @param config A configuration from {@linkcode resolveDistillConfig}.
  * @param seed The run's seed; the student and aux streams are its forks `"student"` and `"aux"`.
+ * @param conditioning For a teacher with a text encoder: the prompts to distil from and, optionally,
+ * the negative prompt of its guidance.
  * @returns The new state; call `dispose()` when done.
  * @throws {RangeError} If `seed` is not a safe integer.
  *
@@ -294,12 +324,37 @@ function trainableNames(model: Transformer): string[] {
  * teacher.dispose();
  * ```
  */
-export function createDistillState(teacher: Transformer, config: DistillConfig, seed: number): DistillState {
+export function createDistillState(
+  teacher: Transformer,
+  config: DistillConfig,
+  seed: number,
+  conditioning?: DistillConditioning,
+): DistillState {
   const root = createRng(seed);
   return new DistillState(teacher, config, {
     rng: { student: root.fork("student"), aux: root.fork("aux") },
     seed,
+    conditioning,
   });
+}
+
+/** Prompts come with, and only with, a teacher that reads them; a negative prompt has P ids. */
+function checkConditioning(teacher: Transformer, conditioning: DistillConditioning): void {
+  const action = "start a distillation run";
+  const { text } = teacher.config;
+  const { prompts, negativePrompt } = conditioning;
+  if ((text === undefined) !== (prompts === undefined)) {
+    const rule = text === undefined
+      ? "absent for a class-conditional teacher"
+      : "a function drawing prompt ids for the teacher's text encoder";
+    throw new TypeError(errorMessage(action, "conditioning.prompts", rule, prompts));
+  }
+  if (negativePrompt !== undefined && negativePrompt.length !== text?.contextLength) {
+    const rule = text === undefined
+      ? "absent for a class-conditional teacher"
+      : `${text.contextLength} prompt ids`;
+    throw new TypeError(errorMessage(action, "conditioning.negativePrompt", rule, negativePrompt));
+  }
 }
 
 /**
@@ -308,6 +363,7 @@ export function createDistillState(teacher: Transformer, config: DistillConfig, 
  *
  * @param teacher The teacher the saved run distilled; borrowed.
  * @param saved The config, named tensors and JSON of a checkpoint; the tensors stay the caller's.
+ * @param conditioning The prompts of a text-conditioned run (see {@linkcode createDistillState}).
  * @returns The restored state; call `dispose()` when done.
  * @throws {TypeError} If a tensor is missing, unexpected or mis-shaped, or the JSON is malformed.
  *
@@ -332,8 +388,9 @@ export function createDistillState(teacher: Transformer, config: DistillConfig, 
 export async function restoreDistillState(
   teacher: Transformer,
   saved: SavedDistillState,
+  conditioning?: DistillConditioning,
 ): Promise<DistillState> {
-  const state = createDistillState(teacher, saved.config, saved.json.seed);
+  const state = createDistillState(teacher, saved.config, saved.json.seed, conditioning);
   try {
     await state.load(saved.tensors, saved.json);
   } catch (error) {

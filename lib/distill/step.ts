@@ -151,10 +151,15 @@ function divergenceSignal(state: DistillState, batch: StudentBatch): Signal {
   const { teacher, aux, divergence, config } = state;
   const options = applyOptions(state, state.rng.student);
   return tf.tidy(() => {
-    const { xt, labels, masked } = batch;
-    const guidance = { scale: config.teacherGuidance, nullClass: teacher.layout.nullClass };
-    const zPhi = guidedLogits(teacher.asDenoiser(options), xt, labels, guidance);
-    const zPsi = aux.apply(xt, labels, options);
+    const { xt, condition, masked } = batch;
+    const { nullClass, nullPrompt } = teacher.layout;
+    const guidance = {
+      scale: config.teacherGuidance,
+      nullClass,
+      nullPrompt: state.conditioning.negativePrompt ?? nullPrompt,
+    };
+    const zPhi = guidedLogits(teacher.asDenoiser(options), xt, condition, guidance);
+    const zPsi = aux.apply(xt, condition, options);
     const g = maskGradient(divergence.gradLogits(zPsi, zPhi), masked) as tf.Tensor3D;
     const perSample = tf.stack([
       tf.add(tf.add(batch.studentCheck, finiteCheck(zPhi)), finiteCheck(zPsi)),
@@ -173,15 +178,18 @@ async function studentStep(state: DistillState, labels?: readonly number[]): Pro
   const { g, perSample } = divergenceSignal(state, batch);
   const [check, halfSquares, maskedFractions] = await perSample.array();
   const kept = finiteRows(check);
-  const { xInit, labels: y, noise, masked } = batch;
-  const rows = kept.length > 0 ? keepRows({ xInit, labels: y, noise, masked, g }, kept) : undefined;
+  const { xInit, condition, noise, masked } = batch;
+  const rows = kept.length > 0 ? keepRows({ xInit, condition, noise, masked, g }, kept) : undefined;
   disposeBatch(batch);
   tf.dispose([g, perSample]);
   if (rows === undefined) return SKIPPED_STUDENT;
   try {
     const embeddingNoise = rows.noise && { sigma: config.init.sigma, noise: rows.noise };
     const { gradNorm, lr } = await state.studentAdam.step(() => {
-      const zTheta = student.apply(rows.xInit, rows.labels, { ...applyOptions(state, rng), embeddingNoise });
+      const zTheta = student.apply(rows.xInit, rows.condition, {
+        ...applyOptions(state, rng),
+        embeddingNoise,
+      });
       return surrogateLoss(zTheta, rows.g, { masked: rows.masked, normalization: config.normalization });
     });
     const mean = (values: number[]) => kept.reduce((sum, b) => sum + values[b], 0) / kept.length;
@@ -207,12 +215,12 @@ async function auxStep(state: DistillState, labels?: readonly number[]): Promise
     disposeBatch(batch);
     return { auxLoss: NaN, auxGradNorm: NaN, auxLr: NaN, kept: 0 };
   }
-  const { xt, labels: y, xTheta, masked } = batch;
-  const rows = keepRows({ xt, labels: y, xTheta, masked }, kept);
+  const { xt, condition, xTheta, masked } = batch;
+  const rows = keepRows({ xt, condition, xTheta, masked }, kept);
   disposeBatch(batch);
   try {
     const { loss, gradNorm, lr } = await state.auxAdam.step(() => {
-      const zPsi = aux.apply(rows.xt, rows.labels, applyOptions(state, rng));
+      const zPsi = aux.apply(rows.xt, rows.condition, applyOptions(state, rng));
       return maskedCrossEntropy(zPsi, rows.xTheta, rows.masked, { labelSmoothing: config.auxLabelSmoothing });
     });
     return { auxLoss: loss, auxGradNorm: gradNorm, auxLr: lr, kept: kept.length };

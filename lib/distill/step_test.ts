@@ -59,11 +59,11 @@ Deno.test("distillStep() moves the student by Adam's first step on Σ g·∂zThe
 
     const batch = sampleStudentBatch(replay, replay.rng.student);
     const masked = batch.masked.arraySync() as unknown as boolean[][];
-    const g = referenceG(replay, batch.xt, batch.labels, masked);
+    const g = referenceG(replay, batch.xt, batch.condition as tf.Tensor1D, masked);
     const gT = tf.tensor3d(g);
     const embeddingNoise = { sigma: config.init.sigma, noise: batch.noise! };
     const { value, grads } = tf.variableGrads(() => {
-      const zTheta = replay.student.apply(batch.xInit, batch.labels, { embeddingNoise });
+      const zTheta = replay.student.apply(batch.xInit, batch.condition as tf.Tensor1D, { embeddingNoise });
       return tf.div(tf.sum(tf.mul(gT, zTheta)), B) as tf.Scalar;
     }, replay.student.trainableVariables());
     const expectedGrads = replay.student.trainableVariables().map((v) =>

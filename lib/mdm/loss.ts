@@ -8,7 +8,7 @@ import * as tf from "../backend/tf.ts";
 import { oneHot } from "../backend/ops.ts";
 import { checkIds } from "../backend/check.ts";
 import type { Rng } from "../rng/mod.ts";
-import { checkDtype, checkInRange, checkInteger, checkShape } from "../validate/mod.ts";
+import { checkDtype, checkInRange, checkInteger, checkShape, errorMessage } from "../validate/mod.ts";
 
 /** Options of {@linkcode maskedCrossEntropy}. */
 export interface MaskedCrossEntropyOptions {
@@ -105,4 +105,49 @@ export function dropLabels(
   return tf.tidy(() =>
     tf.where(tf.tensor1d(drop, "bool"), tf.fill(labels.shape, nullClass, "int32"), labels) as tf.Tensor1D
   );
+}
+
+/**
+ * Condition dropout for classifier-free guidance on prompts: replaces each prompt by the null
+ * prompt with probability `rate` (Meissonic drops the text condition this way).
+ *
+ * @param prompts Prompt ids, int32 `[B, P]`.
+ * @param options `rate` ∈ [0, 1], `nullPrompt` (P ids of the unconditional prompt), and `rng`.
+ * @returns The new prompt ids, int32 `[B, P]`.
+ * @throws {RangeError} If `rate` is outside [0, 1] or `nullPrompt` is not P ids.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { createRng, dropPrompts, tf, useBackend } from "@dimo/dimo";
+ * await useBackend("cpu");
+ * const prompts = tf.tensor2d([[5, 6, 0], [7, 8, 9]], [2, 3], "int32");
+ * const dropped = dropPrompts(prompts, { rate: 1, nullPrompt: [1, 0, 0], rng: createRng(0) });
+ * assert.deepEqual(await dropped.array(), [[1, 0, 0], [1, 0, 0]]);
+ * ```
+ */
+export function dropPrompts(
+  prompts: tf.Tensor2D,
+  options: { readonly rate: number; readonly nullPrompt: ArrayLike<number>; readonly rng: Rng },
+): tf.Tensor2D {
+  const { rate, nullPrompt, rng } = options;
+  const action = "drop prompts";
+  checkDtype(action, "prompts", prompts.dtype, "int32");
+  checkShape(action, "prompts", prompts.shape, [-1, -1]);
+  checkInRange(action, "rate", rate, 0, 1);
+  const [batch, length] = prompts.shape;
+  if (nullPrompt.length !== length) {
+    throw new RangeError(
+      errorMessage(action, "nullPrompt", `${length} ids (the prompts' length)`, nullPrompt),
+    );
+  }
+  const drop = Uint8Array.from({ length: batch }, () => (rng.next() < rate ? 1 : 0));
+  return tf.tidy(() => {
+    const nulls = tf.tile(tf.tensor2d(Array.from(nullPrompt), [1, length], "int32"), [batch, 1]);
+    return tf.where(
+      tf.tile(tf.tensor2d(drop, [batch, 1], "bool"), [1, length]),
+      nulls,
+      prompts,
+    ) as tf.Tensor2D;
+  });
 }

@@ -12,7 +12,8 @@ import { maskBernoulli, maskExactCount } from "../masking/forward.ts";
 import type { Adam, AdamStepReport } from "../optim/adam.ts";
 import type { Transformer } from "../models/transformer.ts";
 import { checkInRange, checkOneOf } from "../validate/mod.ts";
-import { dropLabels, maskedCrossEntropy } from "./loss.ts";
+import type { Condition } from "../models/denoiser.ts";
+import { dropLabels, dropPrompts, maskedCrossEntropy } from "./loss.ts";
 
 /** How the teacher is trained; defaults are MaskGIT's. */
 export interface MdmTrainConfig {
@@ -63,8 +64,8 @@ export function resolveMdmTrainConfig(config: Partial<MdmTrainConfig> = {}): Mdm
 export interface TokenBatch {
   /** x_0, int32 `[B, L]`, codebook ids. */
   readonly tokens: tf.Tensor2D;
-  /** Class ids, int32 `[B]`. */
-  readonly labels: tf.Tensor1D;
+  /** What each sample is conditioned on: class ids `[B]` or prompt ids `[B, P]`, int32. */
+  readonly condition: Condition;
 }
 
 /**
@@ -73,9 +74,9 @@ export interface TokenBatch {
  * step before awaiting this one's report.
  *
  * @param model The network being trained (dropout active).
- * @param batch Clean tokens and labels.
+ * @param batch Clean tokens and their condition.
  * @param options The resolved config, the optimiser over `model`'s trainable variables, and
- * the generator for t, masks, label drops and dropout.
+ * the generator for t, masks, condition drops and dropout.
  * @returns The loss, gradient norm and learning rate.
  *
  * @example
@@ -85,7 +86,7 @@ export interface TokenBatch {
  * await useBackend("cpu");
  * const model = new Transformer(resolveTransformerConfig({ codebookSize: 4, numClasses: 2, seqLen: 3, width: 8, heads: 2, layers: 1 }), { rng: createRng(0) });
  * const adam = new Adam(model.trainableVariables(), { lr: 1e-3 });
- * const batch = { tokens: tf.tensor2d([[0, 1, 2]], [1, 3], "int32"), labels: tf.tensor1d([1], "int32") };
+ * const batch = { tokens: tf.tensor2d([[0, 1, 2]], [1, 3], "int32"), condition: tf.tensor1d([1], "int32") };
  * const report = await mdmTrainStep(model, batch, { config: resolveMdmTrainConfig({}), optimizer: adam, rng: createRng(1) });
  * assert.ok(report.loss > 0);
  * adam.dispose();
@@ -98,20 +99,23 @@ export async function mdmTrainStep(
   options: { readonly config: MdmTrainConfig; readonly optimizer: Adam; readonly rng: Rng },
 ): Promise<AdamStepReport> {
   const { config, optimizer, rng } = options;
-  const { maskId, nullClass } = model.layout;
+  const { maskId, nullClass, nullPrompt } = model.layout;
   const ratios = sampleMaskRatios(createMaskSchedule(config.schedule), batch.tokens.shape[0], rng);
   const mask = config.masking === "exact" ? maskExactCount : maskBernoulli;
   const { xt, masked } = mask(batch.tokens, ratios, { maskId, rng });
-  const labels = dropLabels(batch.labels, { rate: config.labelDropRate, nullClass, rng });
+  const rate = config.labelDropRate;
+  const condition = nullPrompt === undefined
+    ? dropLabels(batch.condition as tf.Tensor1D, { rate, nullClass, rng })
+    : dropPrompts(batch.condition as tf.Tensor2D, { rate, nullPrompt, rng });
   let report: Promise<AdamStepReport>;
   try {
     report = optimizer.step(() =>
-      maskedCrossEntropy(model.apply(xt, labels, { training: true, rng }), batch.tokens, masked, {
+      maskedCrossEntropy(model.apply(xt, condition, { training: true, rng }), batch.tokens, masked, {
         labelSmoothing: config.labelSmoothing,
       })
     );
   } finally {
-    tf.dispose([xt, masked, labels]); // the step's work is queued: they are no longer needed
+    tf.dispose([xt, masked, condition]); // the step's work is queued: they are no longer needed
   }
   return await report;
 }

@@ -24,7 +24,7 @@ export interface TeacherTraining {
   readonly warmupSteps: number;
   /** The MDM loss's settings (schedule, masking, label drop, smoothing), resolved. */
   readonly config: MdmTrainConfig;
-  /** Draws the next batch of clean tokens and labels; the loop disposes it. */
+  /** Draws the next batch of clean tokens and their condition; the loop disposes it. */
   readonly nextBatch: () => TokenBatch;
 }
 
@@ -77,7 +77,7 @@ export interface TrainedTeacher {
  * const config = resolveTransformerConfig({ codebookSize: 4, numClasses: 2, seqLen: 3, width: 8, heads: 2, layers: 1 });
  * const nextBatch = () => ({
  *   tokens: tf.tensor2d([[0, 1, 2], [3, 2, 1]], [2, 3], "int32"),
- *   labels: tf.tensor1d([0, 1], "int32"),
+ *   condition: tf.tensor1d([0, 1], "int32"),
  * });
  * const training = { iterations: 4, lr: 1e-3, warmupSteps: 0, config: resolveMdmTrainConfig({}), nextBatch };
  * const { teacher, curve } = await trainTeacher(config, training, {
@@ -110,7 +110,7 @@ export async function trainTeacher(
       () => {
         const batch = nextBatch();
         const report = mdmTrainStep(teacher, batch, { config: training.config, optimizer: adam, rng });
-        tf.dispose([batch.tokens, batch.labels]);
+        tf.dispose([batch.tokens, batch.condition]);
         return report;
       },
       ({ loss }, i) => {

@@ -4,6 +4,7 @@
  * @module
  */
 import { checkInRange, checkInteger, checkOneOf, errorMessage } from "../validate/mod.ts";
+import { PROMPT_NULL_ID, PROMPT_PAD_ID } from "../data/prompt_tokenizer.ts";
 
 /**
  * Hyper-parameters of a {@linkcode Transformer}. Defaults are MaskGIT's ImageNet-256 teacher
@@ -80,7 +81,10 @@ export interface TransformerConfig {
  * blocks, a final LayerNorm; one state per prompt id and a pooled state (the mean over non-padding ids).
  */
 export interface TextEncoderConfig {
-  /** Prompt ids `0..vocabSize-1`; id 0 is padding, left out of the pooled state. */
+  /**
+   * Prompt ids `0..vocabSize-1`, as the scene prompt tokenizer writes them: id 0 is padding (left
+   * out of the pooled state) and id 1 opens the null prompt.
+   */
   readonly vocabSize: number;
   /** P: ids per prompt. */
   readonly contextLength: number;
@@ -209,6 +213,11 @@ export interface TokenLayout {
   readonly nullClass: number;
   /** The number of rows of the embedding table: K codes, the mask, C classes and the null class. */
   readonly tableRows: number;
+  /**
+   * With a text encoder, the null prompt's P ids: {@linkcode PROMPT_NULL_ID} then padding, the
+   * unconditional input of classifier-free guidance; absent for class-conditional models.
+   */
+  readonly nullPrompt?: readonly number[];
 }
 
 /**
@@ -226,12 +235,18 @@ export interface TokenLayout {
  * ```
  */
 export function tokenLayout(config: TransformerConfig): TokenLayout {
-  const { codebookSize: k, numClasses: c } = config;
-  return {
+  const { codebookSize: k, numClasses: c, text } = config;
+  const layout = {
     maskId: k,
     vocabSize: config.outputMaskClass ? k + 1 : k,
     classOffset: k + 1,
     nullClass: c,
     tableRows: k + 2 + c,
   };
+  if (text === undefined) return layout;
+  const nullPrompt = Array.from(
+    { length: text.contextLength },
+    (_, i) => (i === 0 ? PROMPT_NULL_ID : PROMPT_PAD_ID),
+  );
+  return { ...layout, nullPrompt: Object.freeze(nullPrompt) };
 }

@@ -12,7 +12,8 @@ import { activeBufferLimits, type BufferLimits, checkBufferFits } from "../backe
 import type { Rng } from "../rng/mod.ts";
 import { checkDtype, checkInRange, checkShape, errorMessage } from "../validate/mod.ts";
 import { type TokenLayout, tokenLayout, type TransformerConfig } from "./config.ts";
-import type { Denoiser } from "./denoiser.ts";
+import type { Condition, Denoiser } from "./denoiser.ts";
+import { encodeText, textEncoderSpecs } from "./_text_encoder.ts";
 import { block, blockSpecs, type Dropout } from "./_blocks.ts";
 import { layerNorm, linear } from "./layers.ts";
 import { type ParameterSpec, ParameterStore } from "./_params.ts";
@@ -62,6 +63,23 @@ export type TransformerSource =
   | { readonly rng: Rng }
   | { readonly weights: Readonly<Record<string, tf.Tensor>> };
 
+/** The prefix of a prompt-conditioned model's text encoder parameters, frozen. */
+const TEXT = "text";
+
+/** Positions after the L visual tokens: the class (or pooled prompt) token and the prompt's P states. */
+function conditionPositions(config: TransformerConfig): number {
+  return 1 + (config.text?.contextLength ?? 0);
+}
+
+function textSpecs(config: TransformerConfig): ParameterSpec[] {
+  if (config.text === undefined) return [];
+  const dense = (name: string): ParameterSpec[] => [
+    { name: `${name}.weight`, shape: [config.text!.width, config.width], init: "normal" },
+    { name: `${name}.bias`, shape: [config.width], init: "zeros" },
+  ];
+  return [...textEncoderSpecs(TEXT, config.text), ...dense("cond.pooled"), ...dense("cond.states")];
+}
+
 function transformerSpecs(config: TransformerConfig): ParameterSpec[] {
   const { seqLen, width, layers, mlpRatio, tiedHead } = config;
   const { tableRows, vocabSize } = tokenLayout(config);
@@ -75,7 +93,8 @@ function transformerSpecs(config: TransformerConfig): ParameterSpec[] {
     ];
   return [
     { name: "tok_emb.weight", shape: [tableRows, width], init: "normal" },
-    { name: "pos_emb", shape: [seqLen + 1, width], init: "normal" },
+    { name: "pos_emb", shape: [seqLen + conditionPositions(config), width], init: "normal" },
+    ...textSpecs(config),
     ...blocks.flat(),
     { name: "ln_f.weight", shape: [width], init: "ones" },
     { name: "ln_f.bias", shape: [width], init: "zeros" },
@@ -134,27 +153,36 @@ export class Transformer {
     this.#params = "rng" in source
       ? ParameterStore.initialise(specs, source.rng)
       : ParameterStore.fromWeights(specs, source.weights);
+    if (config.text !== undefined) this.#params.setTrainable([TEXT], false);
   }
 
   /**
    * Computes logits at the visual positions.
    *
    * @param tokens Visual token ids, int32 `[B, L]`, in `[0, K]` (K is the mask token).
-   * @param labels Class ids, int32 `[B]`, in `[0, C]` (C is the null class).
+   * @param condition Class ids, int32 `[B]`, in `[0, C]` (C is the null class); for a model
+   * with a text encoder, prompt ids, int32 `[B, P]`, below the encoder's `vocabSize`.
    * @param options Dropout, embedding noise and id checks.
    * @returns Logits, float32 `[B, L, V]`.
    * @throws {TypeError} If a shape or dtype is wrong, or `training` with dropout lacks an `rng`.
    * @throws {RangeError} If an id is out of range or `sigma` is outside [0, 1).
    */
-  apply(tokens: tf.Tensor2D, labels: tf.Tensor1D, options: ApplyOptions = {}): tf.Tensor3D {
+  apply(tokens: tf.Tensor2D, condition: Condition, options: ApplyOptions = {}): tf.Tensor3D {
     const { training = false, rng, embeddingNoise, validateIds = true } = options;
     const { seqLen, width, dropout: rate } = this.config;
     const action = "apply the transformer";
     checkShape(action, "tokens", tokens.shape, [-1, seqLen]);
     checkDtype(action, "tokens", tokens.dtype, "int32");
     const batch = tokens.shape[0];
-    checkShape(action, "labels", labels.shape, [batch]);
-    checkDtype(action, "labels", labels.dtype, "int32");
+    const { text } = this.config;
+    const conditionName = text === undefined ? "labels" : "prompt ids";
+    checkShape(
+      action,
+      conditionName,
+      condition.shape,
+      text === undefined ? [batch] : [batch, text.contextLength],
+    );
+    checkDtype(action, conditionName, condition.dtype, "int32");
     if (embeddingNoise !== undefined) {
       checkInRange(action, "embeddingNoise.sigma", embeddingNoise.sigma, 0, 1, true);
       checkShape(action, "embeddingNoise.noise", embeddingNoise.noise.shape, [batch, seqLen, width]);
@@ -169,25 +197,30 @@ export class Transformer {
     }
     if (validateIds) {
       checkIds(action, "tokens", tokens, this.layout.maskId + 1);
-      checkIds(action, "labels", labels, this.layout.nullClass + 1);
+      checkIds(
+        action,
+        conditionName,
+        condition,
+        text === undefined ? this.layout.nullClass + 1 : text.vocabSize,
+      );
     }
     this.#checkBuffers(batch, options.bufferLimits ?? activeBufferLimits());
-    return tf.tidy(() => this.#forward(tokens, labels, dropout, embeddingNoise));
+    return tf.tidy(() => this.#forward(tokens, condition, dropout, embeddingNoise));
   }
 
   /** Its largest tensors against the buffer limits, so that one too large names itself. */
   #checkBuffers(batch: number, limits: BufferLimits | undefined): void {
     const { seqLen, width, heads, mlpRatio } = this.config;
-    const positions = seqLen + 1;
+    const positions = seqLen + conditionPositions(this.config);
     checkBufferFits("attention scores", [batch, heads, positions, positions], limits);
     checkBufferFits("MLP hidden layer", [batch * positions, mlpRatio * width], limits);
     checkBufferFits("logits", [batch, seqLen, this.layout.vocabSize], limits);
   }
 
-  #forward(tokens: tf.Tensor2D, labels: tf.Tensor1D, dropout: Dropout, noise?: EmbeddingNoise): tf.Tensor3D {
+  #forward(tokens: tf.Tensor2D, condition: Condition, dropout: Dropout, noise?: EmbeddingNoise): tf.Tensor3D {
     const { seqLen, width, heads, layers } = this.config;
     const batch = tokens.shape[0];
-    const positions = seqLen + 1;
+    const positions = seqLen + conditionPositions(this.config);
     const p = (name: string) => this.#params.get(name);
     const table = p("tok_emb.weight");
     let visual = embed(table, tokens);
@@ -195,9 +228,7 @@ export class Transformer {
       const { sigma } = noise;
       visual = tf.add(tf.mul(noise.noise, sigma), tf.mul(visual, Math.sqrt(1 - sigma * sigma)));
     }
-    const classIds = tf.add(labels, tf.scalar(this.layout.classOffset, "int32"));
-    const classToken = tf.reshape(embed(table, classIds), [batch, 1, width]);
-    const embedded = tf.add(tf.concat([visual, classToken], 1), p("pos_emb"));
+    const embedded = tf.add(tf.concat([visual, this.#conditionTokens(condition)], 1), p("pos_emb"));
     let x = tf.reshape(embedded, [batch * positions, width]);
     // A block's intermediates go when it ends (a tape keeps what its gradient needs): without one, a
     // forward pass holds one block's activations at a time instead of every block's.
@@ -209,6 +240,24 @@ export class Transformer {
     const visualOut = tf.slice(tf.reshape(x, [batch, positions, width]), [0, 0, 0], [batch, seqLen, width]);
     const h = layerNorm(tf.reshape(visualOut, [batch * seqLen, width]), p("ln_f.weight"), p("ln_f.bias"));
     return this.#head(h, batch);
+  }
+
+  /** The class token `[B, 1, d]`, or the pooled prompt state then the prompt's states, `[B, 1 + P, d]`. */
+  #conditionTokens(condition: Condition): tf.Tensor3D {
+    const { width, text } = this.config;
+    const p = (name: string) => this.#params.get(name);
+    const batch = condition.shape[0];
+    if (text === undefined) {
+      const classIds = tf.add(condition, tf.scalar(this.layout.classOffset, "int32"));
+      return tf.reshape(embed(p("tok_emb.weight"), classIds), [batch, 1, width]);
+    }
+    const { states, pooled } = encodeText(condition as tf.Tensor2D, TEXT, p, text);
+    const project = (x: tf.Tensor, name: string) => linear(x, p(`${name}.weight`), p(`${name}.bias`));
+    const tokens = project(tf.reshape(states, [batch * text.contextLength, text.width]), "cond.states");
+    return tf.concat([
+      tf.reshape(project(pooled, "cond.pooled"), [batch, 1, width]),
+      tf.reshape(tokens, [batch, text.contextLength, width]),
+    ], 1);
   }
 
   #head(h: tf.Tensor, batch: number): tf.Tensor3D {
@@ -226,7 +275,7 @@ export class Transformer {
    * This model as a {@linkcode Denoiser}, the interface samplers and the distillation step use.
    *
    * @param options Passed to every {@linkcode Transformer.apply} call.
-   * @returns A function of tokens and labels that returns logits.
+   * @returns A function of tokens and a condition that returns logits.
    *
    * @example
    * ```ts
@@ -240,7 +289,7 @@ export class Transformer {
    * ```
    */
   asDenoiser(options: ApplyOptions = {}): Denoiser {
-    return (tokens, labels) => this.apply(tokens, labels, options);
+    return (tokens, condition) => this.apply(tokens, condition, options);
   }
 
   /**

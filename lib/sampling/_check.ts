@@ -1,7 +1,7 @@
 // Argument checks shared by the samplers; private to lib/sampling.
 import type * as tf from "../backend/tf.ts";
-import { checkDtype, checkOneOf, checkShape, errorMessage } from "../validate/mod.ts";
-import type { GuidanceSchedule } from "./guidance.ts";
+import { checkDtype, checkInteger, checkOneOf, checkShape, errorMessage } from "../validate/mod.ts";
+import type { GuidanceOptions, GuidanceSchedule } from "./guidance.ts";
 
 /** Throws a `RangeError` unless `temperature` is a finite number > 0. */
 export function checkTemperature(action: string, temperature: number): void {
@@ -10,23 +10,29 @@ export function checkTemperature(action: string, temperature: number): void {
   }
 }
 
-/** Throws a `TypeError` unless `labels` is int32 `[B]`. */
-export function checkLabels(action: string, labels: tf.Tensor): void {
-  checkShape(action, "labels", labels.shape, [-1]);
-  checkDtype(action, "labels", labels.dtype, "int32");
+/** The name of a condition in messages: `labels` (class ids `[B]`) or `prompt ids` (`[B, P]`). */
+export function conditionName(condition: tf.Tensor): string {
+  return condition.rank === 2 ? "prompt ids" : "labels";
 }
 
-/** Throws a `TypeError` unless `tokens` (named `field`) is int32 `[B, L]` and `labels` int32 `[B]`. */
-export function checkTokensAndLabels(
+/** Throws a `TypeError` unless `condition` is int32 class ids `[B]` or prompt ids `[B, P]`. */
+export function checkCondition(action: string, condition: tf.Tensor): void {
+  const name = conditionName(condition);
+  checkShape(action, name, condition.shape, condition.rank === 2 ? [-1, -1] : [-1]);
+  checkDtype(action, name, condition.dtype, "int32");
+}
+
+/** Throws a `TypeError` unless `tokens` (named `field`) is int32 `[B, L]` and `condition` is B conditions. */
+export function checkTokensAndCondition(
   action: string,
   field: string,
   tokens: tf.Tensor,
-  labels: tf.Tensor,
+  condition: tf.Tensor,
 ): void {
   checkShape(action, field, tokens.shape, [-1, -1]);
   checkDtype(action, field, tokens.dtype, "int32");
-  checkLabels(action, labels);
-  checkShape(action, "labels", labels.shape, [tokens.shape[0]]);
+  checkCondition(action, condition);
+  checkShape(action, conditionName(condition), [condition.shape[0]!], [tokens.shape[0]]);
 }
 
 /**
@@ -59,4 +65,28 @@ export function checkScale(action: string, field: string, scale: number): void {
 export function checkGuidanceSchedule(action: string, schedule: GuidanceSchedule): void {
   checkOneOf(action, "guidance.kind", schedule?.kind, ["constant", "linear"] as const);
   checkScale(action, "guidance.scale", schedule.scale);
+}
+
+/**
+ * Throws a `RangeError` unless the unconditional input of guidance is given: `nullClass`, an
+ * integer ≥ 0, for labels; `nullPrompt`, P integers ≥ 0, for prompt ids `[B, P]`; either when the
+ * condition is not known yet.
+ */
+export function checkNullCondition(
+  action: string,
+  options: Pick<GuidanceOptions, "nullClass" | "nullPrompt">,
+  condition?: tf.Tensor,
+): void {
+  const { nullClass, nullPrompt } = options;
+  if (condition === undefined ? nullPrompt === undefined : condition.rank === 1) {
+    checkInteger(action, "nullClass", nullClass as number, 0);
+    return;
+  }
+  const length = condition?.shape[1] ?? nullPrompt!.length;
+  if (nullPrompt === undefined || nullPrompt.length !== length) {
+    throw new RangeError(
+      errorMessage(action, "nullPrompt", `${length} prompt ids (the prompts' length)`, nullPrompt),
+    );
+  }
+  Array.from(nullPrompt).forEach((id, i) => checkInteger(action, `nullPrompt[${i}]`, id, 0));
 }

@@ -4,12 +4,18 @@
 // denoiser with the non-code classes forbidden, score the positions, and reveal the plan[i]
 // highest-scoring positions that are still masked. Samplers differ only in the score.
 import * as tf from "../backend/tf.ts";
-import type { Denoiser } from "../models/denoiser.ts";
+import type { Condition, Denoiser } from "../models/denoiser.ts";
 import type { Rng } from "../rng/mod.ts";
 import { checkInteger, errorMessage } from "../validate/mod.ts";
 import { sampleCategorical } from "./categorical.ts";
 import { guidanceScaleAt, type GuidanceSchedule, guidedLogits } from "./guidance.ts";
-import { checkDenoiserOutput, checkGuidanceSchedule, checkLabels, checkTemperature } from "./_check.ts";
+import {
+  checkCondition,
+  checkDenoiserOutput,
+  checkGuidanceSchedule,
+  checkNullCondition,
+  checkTemperature,
+} from "./_check.ts";
 
 /** What a sampler's score function sees at one step. */
 export interface StepState {
@@ -29,21 +35,22 @@ export interface UnmaskOptions {
   readonly plan: readonly number[];
   readonly guidance: GuidanceSchedule;
   readonly nullClass: number | undefined;
+  readonly nullPrompt: ArrayLike<number> | undefined;
   readonly temperature: number;
   /** Scores every position, float32 `[B, L]`; the highest-scoring masked positions are revealed. */
   readonly score: (state: StepState) => tf.Tensor;
 }
 
 /** Validates the options every multi-step sampler shares, before any tensor work. */
-export function checkUnmaskOptions(action: string, labels: tf.Tensor, options: UnmaskOptions): void {
-  const { seqLen, maskId, codebookSize, plan, guidance, nullClass, temperature } = options;
-  checkLabels(action, labels);
+export function checkUnmaskOptions(action: string, condition: tf.Tensor, options: UnmaskOptions): void {
+  const { seqLen, maskId, codebookSize, plan, guidance, temperature } = options;
+  checkCondition(action, condition);
   checkInteger(action, "seqLen", seqLen, 1);
   checkInteger(action, "codebookSize", codebookSize, 1);
   checkInteger(action, "maskId", maskId, codebookSize);
   checkPlan(action, plan, seqLen);
   checkGuidanceSchedule(action, guidance);
-  if (guidance.scale !== 1) checkInteger(action, "nullClass", nullClass as number, 0);
+  if (guidance.scale !== 1) checkNullCondition(action, options, condition);
   checkTemperature(action, temperature);
 }
 
@@ -90,19 +97,19 @@ export function checkGumbelTemperature(action: string, gumbelTemperature: number
  */
 export function unmask(
   denoiser: Denoiser,
-  labels: tf.Tensor1D,
+  condition: Condition,
   rng: Rng,
   options: UnmaskOptions,
 ): tf.Tensor2D {
-  const { seqLen, maskId, plan, guidance, nullClass } = options;
-  const batch = labels.shape[0];
+  const { seqLen, maskId, plan, guidance, nullClass, nullPrompt } = options;
+  const batch = condition.shape[0];
   const steps = plan.length;
   return tf.tidy(() => {
     let tokens: tf.Tensor2D = tf.fill([batch, seqLen], maskId, "int32");
     for (let step = 0; step < steps; step++) {
       const next = tf.tidy(() => {
         const scale = guidanceScaleAt(guidance, step, steps);
-        const z = guidedLogits(denoiser, tokens, labels, { scale, nullClass });
+        const z = guidedLogits(denoiser, tokens, condition, { scale, nullClass, nullPrompt });
         checkDenoiserOutput("sample tokens", z, batch, seqLen, options.codebookSize);
         const logits = tf.div(forbidNonCodes(z, options.codebookSize), options.temperature) as tf.Tensor3D;
         const sampled = sampleCategorical(logits, rng) as tf.Tensor2D;

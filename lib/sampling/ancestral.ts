@@ -10,7 +10,7 @@
  * @module
  */
 import * as tf from "../backend/tf.ts";
-import type { Denoiser } from "../models/denoiser.ts";
+import type { Condition, Denoiser } from "../models/denoiser.ts";
 import type { Rng } from "../rng/mod.ts";
 import type { MultiStepSamplerOptions } from "./options.ts";
 import { uniformPlan } from "./plan.ts";
@@ -24,13 +24,13 @@ export type AncestralOptions = MultiStepSamplerOptions;
  * conditionals.
  *
  * @param denoiser The network, called once per step (on a doubled batch when guided).
- * @param labels Class labels, int32 `[B]`.
+ * @param condition Class labels, int32 `[B]`, or prompt ids, int32 `[B, P]`.
  * @param rng Draws the tokens and the positions.
  * @param options Sizes, steps, plan, guidance and temperature.
  * @returns Tokens, int32 `[B, L]`, every one in `[0, codebookSize)`.
  * @throws {RangeError} If an option is out of range (steps outside `[1, seqLen]`, a plan that does
- *   not sum to `seqLen`, `temperature` ≤ 0, guidance without `nullClass`, …).
- * @throws {TypeError} If `labels` is not int32 `[B]` or the denoiser's output is not float32
+ *   not sum to `seqLen`, `temperature` ≤ 0, guidance without `nullClass` or `nullPrompt`, …).
+ * @throws {TypeError} If the condition is not int32 `[B]` or `[B, P]`, or the denoiser's output is not float32
  *   `[B, L, V]` with `V ≥ codebookSize`.
  *
  * @example One token per step from a denoiser that always predicts code 2
@@ -51,7 +51,7 @@ export type AncestralOptions = MultiStepSamplerOptions;
  */
 export function sampleAncestral(
   denoiser: Denoiser,
-  labels: tf.Tensor1D,
+  condition: Condition,
   rng: Rng,
   options: AncestralOptions,
 ): tf.Tensor2D {
@@ -61,8 +61,18 @@ export function sampleAncestral(
   // Uniform scores: the revealed positions are a uniformly random subset of the masked ones.
   const score = ({ sampled }: StepState): tf.Tensor =>
     tf.randomUniform(sampled.shape, 0, 1, "float32", rng.seed());
-  const { seqLen, maskId, codebookSize, nullClass } = options;
-  const unmaskOptions = { seqLen, maskId, codebookSize, plan, guidance, nullClass, temperature, score };
-  checkUnmaskOptions(action, labels, unmaskOptions);
-  return unmask(denoiser, labels, rng, unmaskOptions);
+  const { seqLen, maskId, codebookSize, nullClass, nullPrompt } = options;
+  const unmaskOptions = {
+    seqLen,
+    maskId,
+    codebookSize,
+    plan,
+    guidance,
+    nullClass,
+    nullPrompt,
+    temperature,
+    score,
+  };
+  checkUnmaskOptions(action, condition, unmaskOptions);
+  return unmask(denoiser, condition, rng, unmaskOptions);
 }

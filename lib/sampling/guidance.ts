@@ -2,7 +2,8 @@
  * Classifier-free guidance as a wrapper around a {@linkcode Denoiser}.
  *
  * Guided logits are `z = z_u + s · (z_c − z_u)`, with `z_c` the conditional logits (the real
- * labels) and `z_u` the unconditional ones (the null class). `s = 1` is the plain conditional
+ * labels or prompts) and `z_u` the unconditional ones (the null class, or the null prompt; a
+ * negative prompt in its place pushes away from what it describes, as Meissonic's distillation does). `s = 1` is the plain conditional
  * model, `s = 0` the unconditional one, `s > 1` pushes away from the unconditional prediction.
  *
  * MaskGIT writes the same rule with a weight `w` as `z = (1 + w) · z_c − w · z_u`, so its `w` is
@@ -12,9 +13,15 @@
  * @module
  */
 import * as tf from "../backend/tf.ts";
-import type { Denoiser } from "../models/denoiser.ts";
+import type { Condition, Denoiser } from "../models/denoiser.ts";
 import { checkInteger, errorMessage } from "../validate/mod.ts";
-import { checkDenoiserOutput, checkGuidanceSchedule, checkScale, checkTokensAndLabels } from "./_check.ts";
+import {
+  checkDenoiserOutput,
+  checkGuidanceSchedule,
+  checkNullCondition,
+  checkScale,
+  checkTokensAndCondition,
+} from "./_check.ts";
 
 /** Options of {@linkcode guidedLogits} and {@linkcode withGuidance}. */
 export interface GuidanceOptions {
@@ -22,9 +29,14 @@ export interface GuidanceOptions {
   readonly scale: number;
   /**
    * The label id the denoiser reads as "no class" (MaskGIT: 1000, the dropped-label class); an
-   * integer ≥ 0, required unless `scale` is 1.
+   * integer ≥ 0, required for class conditions unless `scale` is 1.
    */
   readonly nullClass?: number;
+  /**
+   * The prompt ids of the unconditional pass for prompt conditions `[B, P]`: the null prompt, or a
+   * negative prompt; P integers ≥ 0, required for prompt conditions unless `scale` is 1.
+   */
+  readonly nullPrompt?: ArrayLike<number>;
 }
 
 /**
@@ -40,24 +52,33 @@ export type GuidanceSchedule =
   | { readonly kind: "constant"; readonly scale: number }
   | { readonly kind: "linear"; readonly scale: number };
 
-/** Validates guidance options; `nullClass` is only needed when an unconditional pass runs. */
-function checkGuidance(action: string, options: GuidanceOptions): void {
+/** Validates guidance options; the null condition is only needed when an unconditional pass runs. */
+function checkGuidance(action: string, options: GuidanceOptions, condition?: Condition): void {
   checkScale(action, "scale", options.scale);
-  if (options.scale !== 1) checkInteger(action, "nullClass", options.nullClass as number, 0);
+  if (options.scale !== 1) checkNullCondition(action, options, condition);
+}
+
+/** B copies of the unconditional input: the null class, or the null (or negative) prompt. */
+function unconditional(condition: Condition, options: GuidanceOptions): Condition {
+  const batch = condition.shape[0];
+  if (condition.rank === 1) return tf.fill([batch], options.nullClass as number, "int32") as tf.Tensor1D;
+  const row = tf.tensor2d(Array.from(options.nullPrompt!), [1, condition.shape[1] as number], "int32");
+  return tf.tile(row, [batch, 1]);
 }
 
 /**
  * Classifier-free guided logits `z_u + scale · (z_c − z_u)`, from one denoiser call on the doubled
- * batch `[tokens; tokens]` with labels `[labels; nullClass…]`; at `scale` 1 only the conditional
- * pass runs.
+ * batch `[tokens; tokens]` with conditions `[condition; null…]` (the null class, or `nullPrompt`
+ * for prompts); at `scale` 1 only the conditional pass runs.
  *
  * @param denoiser The network.
  * @param tokens Token ids, int32 `[B, L]`.
- * @param labels Class labels, int32 `[B]`.
- * @param options The `scale` and the `nullClass` of the unconditional pass.
+ * @param condition Class labels, int32 `[B]`, or prompt ids, int32 `[B, P]`.
+ * @param options The `scale` and the `nullClass` (or `nullPrompt`) of the unconditional pass.
  * @returns Guided logits, float32 `[B, L, V]`.
- * @throws {RangeError} If `scale` is not finite, or `nullClass` not an integer ≥ 0 when `scale` ≠ 1.
- * @throws {TypeError} If `tokens` is not int32 `[B, L]`, `labels` not int32 `[B]`, or the denoiser
+ * @throws {RangeError} If `scale` is not finite, or, when `scale` ≠ 1, `nullClass` is not an
+ * integer ≥ 0 for labels or `nullPrompt` not P ids for prompts.
+ * @throws {TypeError} If `tokens` is not int32 `[B, L]`, the condition not int32 `[B]` or `[B, P]`, or the denoiser
  *   does not return float32 `[2B, L, V]`.
  *
  * @example Scale 0 gives the unconditional logits, scale 2 extrapolates
@@ -79,21 +100,23 @@ function checkGuidance(action: string, options: GuidanceOptions): void {
 export function guidedLogits(
   denoiser: Denoiser,
   tokens: tf.Tensor2D,
-  labels: tf.Tensor1D,
+  condition: Condition,
   options: GuidanceOptions,
 ): tf.Tensor3D {
   const action = "compute guided logits";
-  checkTokensAndLabels(action, "tokens", tokens, labels);
-  checkGuidance(action, options);
+  checkTokensAndCondition(action, "tokens", tokens, condition);
+  checkGuidance(action, options, condition);
   const [batch, seqLen] = tokens.shape;
   return tf.tidy(() => {
     if (options.scale === 1) {
-      const zC = denoiser(tokens, labels);
+      const zC = denoiser(tokens, condition);
       checkDenoiserOutput(action, zC, batch, seqLen, 0);
       return zC;
     }
-    const nulls = tf.fill([batch], options.nullClass as number, "int32") as tf.Tensor1D;
-    const both = denoiser(tf.concat2d([tokens, tokens], 0), tf.concat1d([labels, nulls]));
+    const both = denoiser(
+      tf.concat2d([tokens, tokens], 0),
+      tf.concat([condition, unconditional(condition, options)], 0) as Condition,
+    );
     checkDenoiserOutput(action, both, 2 * batch, seqLen, 0);
     const [zC, zU] = tf.split(both, 2, 0);
     return tf.add(zU, tf.mul(tf.sub(zC, zU), options.scale));
@@ -104,9 +127,9 @@ export function guidedLogits(
  * Wraps a denoiser so that it returns classifier-free guided logits (see {@linkcode guidedLogits}).
  *
  * @param denoiser The network.
- * @param options The `scale` and the `nullClass` of the unconditional pass.
+ * @param options The `scale` and the `nullClass` (or `nullPrompt`) of the unconditional pass.
  * @returns A {@linkcode Denoiser} computing `z_u + scale · (z_c − z_u)`.
- * @throws {RangeError} If `scale` is not finite, or `nullClass` not an integer ≥ 0 when `scale` ≠ 1.
+ * @throws {RangeError} If `scale` is not finite, or neither `nullClass` nor `nullPrompt` is given when `scale` ≠ 1.
  *
  * @example The guided teacher of Di[M]O (scale 2)
  * ```ts
@@ -123,8 +146,8 @@ export function guidedLogits(
  */
 export function withGuidance(denoiser: Denoiser, options: GuidanceOptions): Denoiser {
   checkGuidance("wrap a denoiser with guidance", options);
-  const { scale, nullClass } = options;
-  return (tokens, labels) => guidedLogits(denoiser, tokens, labels, { scale, nullClass });
+  const { scale, nullClass, nullPrompt } = options;
+  return (tokens, condition) => guidedLogits(denoiser, tokens, condition, { scale, nullClass, nullPrompt });
 }
 
 /**

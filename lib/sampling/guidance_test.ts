@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "../backend/tf.ts";
 import { useTestBackend, withoutLeaks } from "../backend/testing.ts";
+import type { Denoiser } from "../models/denoiser.ts";
 import { guidanceScaleAt, guidedLogits, withGuidance } from "./guidance.ts";
 import { arrayOf, assertRangeError, type Call, jsDenoiser } from "./_toy_denoisers.ts";
 
@@ -123,5 +124,31 @@ Deno.test("guidedLogits() rejects a denoiser output of the wrong shape without l
     assert.throws(() => guidedLogits(bad, tokens, labels, { scale: 2, nullClass: 0 }), TypeError);
     assert.throws(() => guidedLogits(bad, tokens, labels, { scale: 1 }), TypeError);
     tf.dispose([tokens, labels]);
+  });
+});
+
+Deno.test("guidedLogits() runs prompt conditions against the null prompt, or a negative prompt", async () => {
+  await withoutLeaks(async () => {
+    // One logit per position: the prompt's first id.
+    const denoiser: Denoiser = (tokens, prompts) =>
+      tf.tile(
+        tf.cast(tf.slice(prompts, [0, 0], [-1, 1]), "float32").reshape([-1, 1, 1]),
+        [1, tokens.shape[1], 1],
+      ) as tf.Tensor3D;
+    const tokens = tf.tensor2d([[0, 0]], [1, 2], "int32");
+    const prompts = tf.tensor2d([[5, 3, 0]], [1, 3], "int32");
+    const nullGuided = guidedLogits(denoiser, tokens, prompts, { scale: 2, nullPrompt: [1, 0, 0] });
+    assert.deepEqual(Array.from(await nullGuided.data()), [9, 9]); // 1 + 2 · (5 − 1)
+    const negative = guidedLogits(denoiser, tokens, prompts, { scale: 2, nullPrompt: [4, 2, 0] });
+    assert.deepEqual(Array.from(await negative.data()), [6, 6]); // 4 + 2 · (5 − 4)
+    assert.throws(
+      () => guidedLogits(denoiser, tokens, prompts, { scale: 2, nullClass: 1 }),
+      /'nullPrompt' must be 3 prompt ids \(the prompts' length\): current value is undefined/,
+    );
+    assert.throws(
+      () => guidedLogits(denoiser, tokens, prompts, { scale: 2, nullPrompt: [1, 0] }),
+      /'nullPrompt' must be 3 prompt ids/,
+    );
+    tf.dispose([tokens, prompts, nullGuided, negative]);
   });
 });

@@ -21,7 +21,7 @@
  * @module
  */
 import * as tf from "../backend/tf.ts";
-import type { Denoiser } from "../models/denoiser.ts";
+import type { Condition, Denoiser } from "../models/denoiser.ts";
 import type { Rng } from "../rng/mod.ts";
 import { gumbelNoise } from "./categorical.ts";
 import type { MultiStepSamplerOptions } from "./options.ts";
@@ -53,14 +53,14 @@ const DEFAULT_GUMBEL_TEMPERATURE = 4.5;
  * Samples token grids with MaskGIT's confidence-based parallel decoding.
  *
  * @param denoiser The network (a teacher), called once per step (on a doubled batch when guided).
- * @param labels Class labels, int32 `[B]`.
+ * @param condition Class labels, int32 `[B]`, or prompt ids, int32 `[B, P]`.
  * @param rng Draws the tokens and the Gumbel noise.
  * @param options Sizes, steps, plan, guidance and temperatures.
  * @returns Tokens, int32 `[B, L]`, every one in `[0, codebookSize)`.
  * @throws {RangeError} If an option is out of range (steps outside `[1, seqLen]`, a plan that does
  *   not sum to `seqLen`, `temperature` ≤ 0, a negative `gumbelTemperature`, guidance without
- *   `nullClass`, …).
- * @throws {TypeError} If `labels` is not int32 `[B]` or the denoiser's output is not float32
+ *   `nullClass` or `nullPrompt`, …).
+ * @throws {TypeError} If the condition is not int32 `[B]` or `[B, P]`, or the denoiser's output is not float32
  *   `[B, L, V]` with `V ≥ codebookSize`.
  *
  * @example Four tokens in two steps from a denoiser that knows nothing
@@ -82,7 +82,7 @@ const DEFAULT_GUMBEL_TEMPERATURE = 4.5;
  */
 export function sampleMaskGit(
   denoiser: Denoiser,
-  labels: tf.Tensor1D,
+  condition: Condition,
   rng: Rng,
   options: MaskGitOptions,
 ): tf.Tensor2D {
@@ -102,8 +102,18 @@ export function sampleMaskGit(
     if (noiseScale === 0) return confidence;
     return tf.add(confidence, tf.mul(gumbelNoise(confidence.shape, rng), noiseScale));
   };
-  const { seqLen, maskId, codebookSize, nullClass } = options;
-  const unmaskOptions = { seqLen, maskId, codebookSize, plan, guidance, nullClass, temperature, score };
-  checkUnmaskOptions(action, labels, unmaskOptions);
-  return unmask(denoiser, labels, rng, unmaskOptions);
+  const { seqLen, maskId, codebookSize, nullClass, nullPrompt } = options;
+  const unmaskOptions = {
+    seqLen,
+    maskId,
+    codebookSize,
+    plan,
+    guidance,
+    nullClass,
+    nullPrompt,
+    temperature,
+    score,
+  };
+  checkUnmaskOptions(action, condition, unmaskOptions);
+  return unmask(denoiser, condition, rng, unmaskOptions);
 }

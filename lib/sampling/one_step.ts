@@ -8,11 +8,11 @@
  * @module
  */
 import * as tf from "../backend/tf.ts";
-import type { Denoiser } from "../models/denoiser.ts";
+import type { Condition, Denoiser } from "../models/denoiser.ts";
 import type { Rng } from "../rng/mod.ts";
 import { checkInteger } from "../validate/mod.ts";
 import { type CategoricalOptions, sampleCategorical } from "./categorical.ts";
-import { checkDenoiserOutput, checkTemperature, checkTokensAndLabels } from "./_check.ts";
+import { checkDenoiserOutput, checkTemperature, checkTokensAndCondition } from "./_check.ts";
 
 /** Options of {@linkcode sampleOneStep}. */
 export interface OneStepOptions extends CategoricalOptions {
@@ -30,14 +30,14 @@ export interface OneStepOptions extends CategoricalOptions {
  *
  * @param student The one-step generator.
  * @param xInit The initial tokens, int32 `[B, L]`, values in `[0, maskId]`.
- * @param labels Class labels, int32 `[B]`.
+ * @param condition Class labels, int32 `[B]`, or prompt ids, int32 `[B, P]`.
  * @param rng Draws the tokens.
  * @param options `codebookSize`, and the `temperature` (the official `gen_temp`, default 1) and
  *   `topK` of the draw.
  * @returns Tokens, int32 `[B, L]`, every one in `[0, codebookSize)`.
  * @throws {RangeError} If `codebookSize` is not an integer ≥ 1, `temperature` not a finite number
  *   > 0 or `topK` not an integer in `[1, V]`.
- * @throws {TypeError} If `xInit` is not int32 `[B, L]`, `labels` not int32 `[B]`, or the student's
+ * @throws {TypeError} If `xInit` is not int32 `[B, L]`, the condition not int32 `[B]` or `[B, P]`, or the student's
  *   output not float32 `[B, L, V]` with `V ≥ codebookSize`.
  *
  * @example The mask class is decoded as the last code
@@ -56,19 +56,19 @@ export interface OneStepOptions extends CategoricalOptions {
 export function sampleOneStep(
   student: Denoiser,
   xInit: tf.Tensor2D,
-  labels: tf.Tensor1D,
+  condition: Condition,
   rng: Rng,
   options: OneStepOptions,
 ): tf.Tensor2D {
   const action = "sample in one step";
   const { codebookSize, temperature = 1, topK } = options;
-  checkTokensAndLabels(action, "xInit", xInit, labels);
+  checkTokensAndCondition(action, "xInit", xInit, condition);
   checkInteger(action, "codebookSize", codebookSize, 1);
   checkTemperature(action, temperature);
   if (topK !== undefined) checkInteger(action, "topK", topK, 1); // its bound V comes with the logits
   const [batch, seqLen] = xInit.shape;
   return tf.tidy(() => {
-    const zTheta = student(xInit, labels);
+    const zTheta = student(xInit, condition);
     checkDenoiserOutput(action, zTheta, batch, seqLen, codebookSize);
     const xTheta = sampleCategorical(zTheta, rng, { temperature, topK });
     return tf.minimum(xTheta, tf.scalar(codebookSize - 1, "int32")) as tf.Tensor2D;

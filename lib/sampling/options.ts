@@ -35,8 +35,13 @@ export interface MultiStepSamplerOptions {
    * @default {{ kind: "constant", scale: 1 }}
    */
   readonly guidance?: GuidanceSchedule;
-  /** The label id of the unconditional pass; required when guidance is on. */
+  /** The label id of the unconditional pass; required when guidance is on and the condition is labels. */
   readonly nullClass?: number;
+  /**
+   * The prompt ids of the unconditional pass (the null prompt or a negative prompt); required when
+   * guidance is on and the condition is prompt ids.
+   */
+  readonly nullPrompt?: ArrayLike<number>;
   /**
    * Divides the logits before the softmax (MaskGIT's `sm_temp` multiplies them: this is `1 / sm_temp`).
    *
