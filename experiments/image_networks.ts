@@ -1,19 +1,13 @@
 /**
  * The four networks of the image experiment — tokenizer, feature classifier, teacher, Di[M]O
- * student — each loaded from a checkpoint directory when it holds one, else trained and saved.
- *
- * A directory of checkpoints holds `tokenizer.safetensors`, `classifier.safetensors`,
- * `teacher.safetensors` and `student.safetensors`, and `training.json`: how each network there
- * was trained (settings, seconds, final losses, backend, date). A run that trains writes all five
- * to its output directory, each network as soon as it is trained, so a run that stopped can go on
- * from there with `--checkpoints`.
+ * student — each loaded from a checkpoint directory when it holds one, else trained and saved
+ * (see {@linkcode NetworkStore}): `tokenizer.safetensors`, `classifier.safetensors`,
+ * `teacher.safetensors`, `student.safetensors` and `training.json`.
  *
  * @module
  */
 import * as tf from "../lib/backend/tf.ts";
 import type { Rng } from "../lib/rng/mod.ts";
-import { resolve } from "node:path";
-import { CheckpointMismatchError, writeTextFileAtomic } from "../lib/io/mod.ts";
 import {
   type Classifier,
   loadClassifier,
@@ -30,17 +24,7 @@ import { resolveMdmTrainConfig, type TrainedTeacher, trainTeacher } from "../lib
 import { type DistillConfig, distillStudent } from "../lib/distill/mod.ts";
 import { type CurvePoint, Progress, type ProgressReporter } from "../lib/progress/mod.ts";
 import { DISTILL_STATE_FILE, type TeacherSettings } from "./settings.ts";
-import { pathKind } from "./files.ts";
-
-/** How one network came to be: trained in this run, or loaded (with what its directory says). */
-export interface NetworkRecord {
-  /** `trained` here, or the checkpoint file it was loaded from. */
-  readonly source: string;
-  /** Seconds spent training it in this run (0 when loaded). */
-  readonly seconds: number;
-  /** Training settings and outcomes (from `training.json` when loaded). */
-  readonly [detail: string]: unknown;
-}
+import { type NetworkRecord, NetworkStore } from "./network_store.ts";
 
 /** The networks and their records. */
 export interface ImageNetworks {
@@ -101,63 +85,6 @@ export interface NetworkTraining {
   readonly signal?: AbortSignal;
 }
 
-/** The name of the file describing a checkpoint directory's networks. */
-export const TRAINING_FILE = "training.json";
-
-const isFile = async (path: string) => await pathKind(path) === "file";
-
-/** `training.json` of a directory, or `{}` when it has none. */
-async function readTrainingRecords(dir: string): Promise<Partial<Record<NetworkName, NetworkRecord>>> {
-  const path = `${dir}/${TRAINING_FILE}`;
-  if (!await isFile(path)) return {};
-  const parsed = JSON.parse(await Deno.readTextFile(path));
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new TypeError(`Cannot read "${path}": expected a JSON object of network records`);
-  }
-  return parsed;
-}
-
-/**
- * Which networks a checkpoint directory holds and which a run from it will train, checked before
- * anything is loaded or trained.
- *
- * @param dir The checkpoint directory.
- * @param teacherFile A teacher checkpoint given apart (`--teacher`), which replaces the directory's.
- * @returns The networks loaded (from `dir` or `teacherFile`) and those to train, in order, and one
- *   line saying so.
- * @throws {Error} If `dir` holds none of the networks' files: a mistyped or empty directory would
- *   otherwise train everything without a word. *
- * @example An empty directory is refused
- * ```ts
- * import assert from "node:assert";
- * import { checkpointPlan } from "./image_networks.ts";
- * await Deno.mkdir(".tmp", { recursive: true });
- * const dir = await Deno.makeTempDir({ dir: ".tmp" });
- * await assert.rejects(checkpointPlan(dir), /must hold at least one of tokenizer.safetensors/);
- * await Deno.writeFile(`${dir}/teacher.safetensors`, new Uint8Array());
- * assert.deepEqual((await checkpointPlan(dir)).trained, ["tokenizer", "classifier", "student"]);
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export async function checkpointPlan(
-  dir: string,
-  teacherFile?: string,
-): Promise<{ loaded: NetworkName[]; trained: NetworkName[]; summary: string }> {
-  const present = await Promise.all(NETWORK_NAMES.map((name) => isFile(`${dir}/${name}.safetensors`)));
-  if (!present.includes(true)) {
-    const expected = NETWORK_NAMES.map((name) => `${name}.safetensors`).join(", ");
-    throw new Error(
-      `Cannot load networks from "${dir}" as it must hold at least one of ${expected}: it holds none`,
-    );
-  }
-  const loaded = NETWORK_NAMES.filter((name, i) => present[i] || (name === "teacher" && teacherFile));
-  const trained = NETWORK_NAMES.filter((name) => !loaded.includes(name));
-  const from = (name: NetworkName) => name === "teacher" && teacherFile ? `teacher (${teacherFile})` : name;
-  const summary = `${dir}: loading ${loaded.map(from).join(", ")}; ` +
-    (trained.length > 0 ? `training ${trained.join(", ")}` : "training none");
-  return { loaded, trained, summary };
-}
-
 /**
  * Loads each network `from` holds and trains the others, saving every trained network (and the
  * updated `training.json`) to `out` as soon as it exists.
@@ -172,55 +99,8 @@ export async function loadOrTrainNetworks(
   out: string,
   training: NetworkTraining,
 ): Promise<ImageNetworks> {
-  const loadedRecords = from === undefined ? {} : await readTrainingRecords(from);
-  // Loading from `out` itself resumes an earlier run of this experiment, which must have had this seed.
-  const resuming = from !== undefined && resolve(from) === resolve(out);
-  const records: Partial<Record<NetworkName, NetworkRecord>> = {};
-  // The networks made so far, disposed if a later one fails (or the run is stopped).
-  const made: { dispose(): void }[] = [];
-  const saveRecords = () =>
-    writeTextFileAtomic(`${out}/${TRAINING_FILE}`, JSON.stringify(records, null, 2) + "\n");
-
-  /** Loads `name` from `from`, or trains it with `train` and saves it with `save`. */
-  async function make<T>(
-    name: NetworkName,
-    load: (path: string) => Promise<T>,
-    train: () => Promise<{ network: T; details: Record<string, unknown> }>,
-    save: (path: string, network: T) => Promise<void>,
-    file = from === undefined ? undefined : `${from}/${name}.safetensors`,
-  ): Promise<T> {
-    if (file !== undefined && await isFile(file)) {
-      const fromDir = from !== undefined && file === `${from}/${name}.safetensors`;
-      const known: Partial<NetworkRecord> = (fromDir ? loadedRecords[name] : undefined) ?? {};
-      if (resuming && fromDir && known.seed !== training.seed) {
-        throw new CheckpointMismatchError(
-          `${out}/${TRAINING_FILE}`,
-          `${name}.seed`,
-          training.seed,
-          known.seed,
-        );
-      }
-      const network = await load(file);
-      made.push(network as { dispose(): void });
-      records[name] = { ...known, source: file, seconds: 0 };
-      return network;
-    }
-    const start = performance.now();
-    const { network, details } = await train();
-    made.push(network as { dispose(): void });
-    const seconds = (performance.now() - start) / 1000;
-    await save(`${out}/${name}.safetensors`, network);
-    records[name] = {
-      ...details,
-      seed: training.seed,
-      source: "trained",
-      seconds,
-      date: new Date().toISOString(),
-    };
-    await saveRecords();
-    return network;
-  }
-
+  const store = await NetworkStore.open<NetworkName>(from, out, training.seed);
+  const make = store.make.bind(store);
   const t = training;
   const makeAll = async () => {
     const tokenizer = await make(
@@ -306,17 +186,13 @@ export async function loadOrTrainNetworks(
   try {
     networks = await makeAll();
   } catch (error) {
-    made.forEach((network) => network.dispose());
+    store.disposeAll();
     throw error;
   }
-  const curveOf = (name: NetworkName) => {
-    const curve = records[name]?.curve;
-    return Array.isArray(curve) ? curve as CurvePoint[] : [];
-  };
   return {
     ...networks,
-    records: records as Record<NetworkName, NetworkRecord>,
-    curves: { teacher: curveOf("teacher"), student: curveOf("student") },
+    records: store.records as Record<NetworkName, NetworkRecord>,
+    curves: { teacher: store.curveOf("teacher"), student: store.curveOf("student") },
   };
 }
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { BackendInfo } from "../lib/backend/mod.ts";
-import { checkpointPlan } from "./image_networks.ts";
+import { NETWORK_NAMES } from "./image_networks.ts";
+import { checkpointPlan } from "./network_store.ts";
 import { IMAGE_PROFILES, runImages } from "./images.ts";
 import { inTempDir } from "./_testing.ts";
 
@@ -10,13 +11,13 @@ Deno.test("checkpointPlan() says which networks a directory holds and which will
   await inTempDir("image_networks_", async (dir) => {
     await Deno.writeTextFile(`${dir}/tokenizer.safetensors`, "");
     await Deno.writeTextFile(`${dir}/teacher.safetensors`, "");
-    assert.deepEqual(await checkpointPlan(dir), {
+    assert.deepEqual(await checkpointPlan(dir, NETWORK_NAMES), {
       loaded: ["tokenizer", "teacher"],
       trained: ["classifier", "student"],
       summary: `${dir}: loading tokenizer, teacher; training classifier, student`,
     });
     await Deno.remove(`${dir}/teacher.safetensors`);
-    const withTeacher = await checkpointPlan(dir, "t.safetensors");
+    const withTeacher = await checkpointPlan(dir, NETWORK_NAMES, "t.safetensors");
     assert.deepEqual(withTeacher.loaded, ["tokenizer", "teacher"]);
     assert.equal(
       withTeacher.summary,
@@ -30,7 +31,7 @@ Deno.test("checkpointPlan() refuses a directory holding none of the networks, li
     await Deno.writeTextFile(`${dir}/training.json`, "{}");
     await Deno.mkdir(`${dir}/student.safetensors`); // a directory of that name is no checkpoint
     await assert.rejects(
-      checkpointPlan(dir),
+      checkpointPlan(dir, NETWORK_NAMES),
       new RegExp(
         `^Error: Cannot load networks from "${dir}" as it must hold at least one of ${EXPECTED}: it holds none$`,
       ),

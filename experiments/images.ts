@@ -30,15 +30,14 @@ import type { ResultImage, ResultRow, Results, RuntimeRow } from "./results.ts";
 import { Progress, type ProgressReporter } from "../lib/progress/mod.ts";
 import { pathKind } from "./files.ts";
 import {
-  checkpointPlan,
   type ClassifierSettings,
   type ImageNetworks,
   loadOrTrainNetworks,
   NETWORK_NAMES,
-  type NetworkRecord,
   type TokenizerSettings,
   type TrainingData,
 } from "./image_networks.ts";
+import { checkpointPlan, type NetworkRecord } from "./network_store.ts";
 import { type DistillSettings, type ProfileName, resolveProfile, type TeacherSettings } from "./settings.ts";
 
 /** Settings of one profile. */
@@ -195,7 +194,9 @@ async function checkpointSource(context: ExperimentContext, dataset: ImageDatase
       : earlier
       ? context.out
       : undefined);
-  if (source !== undefined) console.log((await checkpointPlan(source, context.teacher)).summary);
+  if (source !== undefined) {
+    console.log((await checkpointPlan(source, NETWORK_NAMES, context.teacher)).summary);
+  }
   return source;
 }
 

@@ -27,4 +27,5 @@ export {
   runExactJoint,
 } from "./exact_joint.ts";
 export { IMAGE_PROFILES, type ImageProfile, runImages, shippedCheckpoints } from "./images.ts";
-export { type ClassifierSettings, type TokenizerSettings, TRAINING_FILE } from "./image_networks.ts";
+export { type ClassifierSettings, type TokenizerSettings } from "./image_networks.ts";
+export { TRAINING_FILE } from "./network_store.ts";
