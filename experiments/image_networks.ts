@@ -23,7 +23,7 @@ import { PatchTokenizer, trainKMeansTokenizer } from "../lib/tokenizer/mod.ts";
 import { resolveMdmTrainConfig, type TrainedTeacher, trainTeacher } from "../lib/mdm/mod.ts";
 import { type DistillConfig, distillStudent } from "../lib/distill/mod.ts";
 import { type CurvePoint, Progress, type ProgressReporter } from "../lib/progress/mod.ts";
-import { DISTILL_STATE_FILE, type TeacherSettings } from "./settings.ts";
+import { DISTILL_STATE_FILE, TEACHER_STATE_FILE, type TeacherSettings } from "./settings.ts";
 import { type NetworkRecord, NetworkStore } from "./network_store.ts";
 
 /** The networks and their records. */
@@ -146,7 +146,7 @@ export async function loadOrTrainNetworks(
       "teacher",
       (path) => loadTransformer(path, { expected: config }),
       async () => {
-        const { teacher: network, curve } = await trainImageTeacher(config, t, tokenizer);
+        const { teacher: network, curve } = await trainImageTeacher(config, t, tokenizer, out);
         const { iterations, batch, lr } = t.teacher;
         return { network, details: { iterations, batch, lr, finalLoss: curve.at(-1)?.loss, curve } };
       },
@@ -214,14 +214,14 @@ async function trainImageTeacher(
   config: TransformerConfig,
   training: NetworkTraining,
   tokenizer: PatchTokenizer,
+  out: string,
 ): Promise<TrainedTeacher> {
   const { iterations, batch, lr } = training.teacher;
   const rng = training.rng.fork("teacher");
-  const pick = rng.fork("batches");
   const data = await training.data();
   const tokens = tokenizer.encode(data.images);
   const n = tokens.shape[0];
-  const nextBatch = () =>
+  const nextBatch = (pick: Rng) =>
     tf.tidy(() => {
       const ids = tf.tensor1d(Int32Array.from({ length: batch }, () => pick.int(n)), "int32");
       return {
@@ -234,7 +234,12 @@ async function trainImageTeacher(
     return await trainTeacher(
       config,
       { iterations, lr, warmupSteps, config: resolveMdmTrainConfig({}), nextBatch },
-      { rng, progress: training.progress },
+      {
+        rng,
+        progress: training.progress,
+        checkpoint: `${out}/${TEACHER_STATE_FILE}`,
+        signal: training.signal,
+      },
     );
   } finally {
     tokens.dispose();

@@ -112,3 +112,9 @@ export function withDistillOverride(base: DistillConfig, override: PartialDistil
  * the same `--out` goes on from it (an exact-joint sweep row's is `distill-state-<sweep>-<i>`).
  */
 export const DISTILL_STATE_FILE = "distill-state.safetensors";
+
+/**
+ * The teacher's training state in an output directory, saved as it trains: a run started again
+ * into the same `--out` goes on from it.
+ */
+export const TEACHER_STATE_FILE = "teacher-state.safetensors";

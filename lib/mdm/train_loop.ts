@@ -6,13 +6,14 @@
  */
 import * as tf from "../backend/tf.ts";
 import { withOneInFlight } from "../backend/in_flight.ts";
-import type { Rng } from "../rng/mod.ts";
+import { restoreRng, type Rng } from "../rng/mod.ts";
 import { Transformer } from "../models/transformer.ts";
 import type { TransformerConfig } from "../models/config.ts";
 import { Adam } from "../optim/adam.ts";
 import { type CurvePoint, Progress, type ProgressReporter } from "../progress/mod.ts";
 import { checkInteger } from "../validate/mod.ts";
 import { type MdmTrainConfig, mdmTrainStep, type TokenBatch } from "./train.ts";
+import { loadTeacherTraining, saveTeacherTraining } from "./_checkpoint.ts";
 
 /** What {@linkcode trainTeacher} trains with. */
 export interface TeacherTraining {
@@ -24,8 +25,12 @@ export interface TeacherTraining {
   readonly warmupSteps: number;
   /** The MDM loss's settings (schedule, masking, label drop, smoothing), resolved. */
   readonly config: MdmTrainConfig;
-  /** Draws the next batch of clean tokens and their condition; the loop disposes it. */
-  readonly nextBatch: () => TokenBatch;
+  /**
+   * Draws the next batch of clean tokens and their condition from `rng` (the loop's stream
+   * `batches`, saved in a checkpoint, so that a resumed training draws the batches an
+   * uninterrupted one would); the loop disposes the batch.
+   */
+  readonly nextBatch: (rng: Rng) => TokenBatch;
 }
 
 /** Options of {@linkcode trainTeacher}. */
@@ -43,10 +48,29 @@ export interface TrainTeacherOptions {
    */
   readonly label?: string;
   /**
+   * For a prompt-conditioned teacher, the pre-trained weights of its text encoder (`text.*`, as a
+   * CLIP stand-in's `textEncoderWeights()`); they replace the initial ones and stay frozen.
+   * @default {none: a text encoder keeps its random initialisation}
+   */
+  readonly textEncoder?: Readonly<Record<string, tf.Tensor>>;
+  /**
    * Where progress goes.
    * @default {stderrProgress}
    */
   readonly progress?: ProgressReporter;
+  /**
+   * A file the training's state is saved to every `checkpointEvery` iterations and on a stop; a
+   * training started with it goes on from what it holds.
+   * @default {none}
+   */
+  readonly checkpoint?: string;
+  /**
+   * Iterations between checkpoints.
+   * @default {100}
+   */
+  readonly checkpointEvery?: number;
+  /** Stops the training after the iterations in flight, its state saved to `checkpoint`. */
+  readonly signal?: AbortSignal;
 }
 
 /** A trained teacher and its loss curve. */
@@ -60,14 +84,16 @@ export interface TrainedTeacher {
 /**
  * Trains a new teacher MDM with Adam. One step is in flight: step i + 1 is queued before step
  * i's report is awaited, so that on a GPU the read-back overlaps the next step's work; the
- * updates are those of awaiting every step.
+ * updates are those of awaiting every step. With a `checkpoint`, a stopped training resumes from
+ * it and ends with the weights and curve of an uninterrupted one.
  *
  * @param config The teacher's architecture.
  * @param training Iterations, learning rate, warm-up, loss settings and the batch source.
- * @param options The random stream, the curve's cadence and the progress reporter.
+ * @param options The random stream, the curve's cadence, the progress reporter and the checkpoint.
  * @returns The trained teacher and its loss curve.
- * @throws {RangeError} If `iterations` is not an integer ≥ 0 or `curveEvery` not one ≥ 1, or Adam's
- *   settings are out of range.
+ * @throws {RangeError} If `iterations` is not an integer ≥ 0, `curveEvery` or `checkpointEvery`
+ *   not one ≥ 1, or Adam's settings are out of range.
+ * @throws {CheckpointMismatchError} If the checkpoint is of another architecture or run.
  *
  * @example Train a tiny teacher for a few iterations
  * ```ts
@@ -96,28 +122,58 @@ export async function trainTeacher(
   options: TrainTeacherOptions,
 ): Promise<TrainedTeacher> {
   const { iterations, lr, warmupSteps, nextBatch } = training;
-  const { rng, curveEvery = 10, label = "teacher", progress: reporter } = options;
+  const { rng, curveEvery = 10, label = "teacher", progress: reporter, checkpoint, checkpointEvery = 100 } =
+    options;
   const action = "train the teacher";
   checkInteger(action, "iterations", iterations, 0);
   checkInteger(action, "curveEvery", curveEvery, 1);
-  const teacher = new Transformer(config, { rng: rng.fork("init") });
+  checkInteger(action, "checkpointEvery", checkpointEvery, 1);
+  const teacher = initialTeacher(config, rng, options.textEncoder);
   const adam = new Adam(teacher.trainableVariables(), { lr, warmupSteps });
-  const progress = new Progress(label, iterations, { unit: "iterations", reporter });
-  const curve: CurvePoint[] = [];
+  const start = rng.state();
+  let [steps, batches] = [rng, rng.fork("batches")];
+  let curve: CurvePoint[] = [];
   try {
-    await withOneInFlight(
-      iterations,
-      () => {
-        const batch = nextBatch();
-        const report = mdmTrainStep(teacher, batch, { config: training.config, optimizer: adam, rng });
-        tf.dispose([batch.tokens, batch.condition]);
-        return report;
-      },
-      ({ loss }, i) => {
-        progress.tick(i + 1, { loss });
-        if ((i + 1) % curveEvery === 0) curve.push({ iteration: i + 1, loss });
-      },
-    );
+    const saved = checkpoint === undefined
+      ? undefined
+      : await loadTeacherTraining(checkpoint, teacher, adam, start);
+    if (saved !== undefined) {
+      [steps, batches, curve] = [restoreRng(saved.steps), restoreRng(saved.batches), [...saved.curve]];
+    }
+    const from = saved?.iteration ?? 0;
+    const progress = new Progress(label, iterations, { unit: "iterations", from, reporter });
+    options.signal?.throwIfAborted();
+    // Chunks end at checkpoints: a checkpoint must hold a step's weights, not the next one's in flight.
+    for (let done = from; done < iterations;) {
+      const count = Math.min(
+        iterations - done,
+        checkpoint === undefined ? iterations : checkpointEvery - (done % checkpointEvery),
+      );
+      await withOneInFlight(
+        count,
+        () => {
+          const batch = nextBatch(batches);
+          const report = mdmTrainStep(teacher, batch, {
+            config: training.config,
+            optimizer: adam,
+            rng: steps,
+          });
+          tf.dispose([batch.tokens, batch.condition]);
+          return report;
+        },
+        ({ loss }, i) => {
+          const iteration = done + i + 1;
+          progress.tick(iteration, { loss });
+          if (iteration % curveEvery === 0) curve.push({ iteration, loss });
+        },
+      );
+      done += count;
+      if (checkpoint !== undefined) {
+        const json = { iteration: done, start, steps: steps.state(), batches: batches.state(), curve };
+        await saveTeacherTraining(checkpoint, teacher, adam, json);
+      }
+      options.signal?.throwIfAborted();
+    }
   } catch (error) {
     teacher.dispose();
     throw error;
@@ -125,4 +181,19 @@ export async function trainTeacher(
     adam.dispose();
   }
   return { teacher, curve };
+}
+
+/** A new teacher from `rng`, its text encoder replaced by pre-trained weights when given. */
+function initialTeacher(
+  config: TransformerConfig,
+  rng: Rng,
+  textEncoder: Readonly<Record<string, tf.Tensor>> | undefined,
+): Transformer {
+  const initialised = new Transformer(config, { rng: rng.fork("init") });
+  if (textEncoder === undefined) return initialised;
+  try {
+    return new Transformer(config, { weights: { ...initialised.namedWeights(), ...textEncoder } });
+  } finally {
+    initialised.dispose();
+  }
 }
