@@ -120,7 +120,7 @@ export function resolveDualEncoderConfig(config: DualEncoderOverrides = {}): Dua
 }
 
 function imageSpecs(config: DualEncoderConfig): FanInSpec[] {
-  const { imageSize, channels: [c1, c2], featureWidth, embedWidth } = config;
+  const { imageSize, channels: [c1, c2], featureWidth } = config;
   const flat = (imageSize / 4) ** 2 * c2;
   return [
     ...heLayer("image.conv1", [3, 3, 3, c1], 27),
