@@ -27,3 +27,5 @@ export * from "./scene_split.ts";
 export * from "./scene_sample.ts";
 export * from "./scene_negatives.ts";
 export * from "./prompt_tokenizer.ts";
+export * from "./scene_degrade.ts";
+export * from "./scene_prompt_perturb.ts";

@@ -22,3 +22,5 @@ export * from "./scene_objects.ts";
 export * from "./scene_judge.ts";
 export * from "./scene_judge_validate.ts";
 export * from "./scene_round_trip.ts";
+export * from "./preference_score.ts";
+export * from "./scene_dual_encoder_train.ts";

@@ -12,7 +12,8 @@ import { checkDtype, checkInteger, checkShape, errorMessage } from "../validate/
 import { conv2dSame, maxPool2 } from "./_conv.ts";
 import { checkImages } from "./_images.ts";
 import { linear } from "./layers.ts";
-import { type ParameterSpec, ParameterStore } from "./_params.ts";
+import { type FanInSpec, heLayer, heWeights } from "./_he_init.ts";
+import { ParameterStore } from "./_params.ts";
 
 /** The shape of a {@linkcode Classifier}. */
 export interface ClassifierConfig {
@@ -65,29 +66,15 @@ export function resolveClassifierConfig(config: Partial<ClassifierConfig> = {}):
   return Object.freeze({ ...c, channels: Object.freeze([...c.channels]) as readonly [number, number] });
 }
 
-function classifierSpecs(config: ClassifierConfig): (ParameterSpec & { fanIn: number })[] {
+function classifierSpecs(config: ClassifierConfig): FanInSpec[] {
   const { imageSize, numClasses, channels: [c1, c2], featureWidth } = config;
   const flat = (imageSize / 4) ** 2 * c2;
-  const layer = (name: string, shape: number[], fanIn: number) => [
-    { name: `${name}.weight`, shape, init: "normal" as const, fanIn },
-    { name: `${name}.bias`, shape: [shape[shape.length - 1]], init: "zeros" as const, fanIn },
-  ];
   return [
-    ...layer("conv1", [3, 3, 1, c1], 9),
-    ...layer("conv2", [3, 3, c1, c2], 9 * c1),
-    ...layer("fc", [flat, featureWidth], flat),
-    ...layer("head", [featureWidth, numClasses], featureWidth),
+    ...heLayer("conv1", [3, 3, 1, c1], 9),
+    ...heLayer("conv2", [3, 3, c1, c2], 9 * c1),
+    ...heLayer("fc", [flat, featureWidth], flat),
+    ...heLayer("head", [featureWidth, numClasses], featureWidth),
   ];
-}
-
-/** He initialisation (normal, std √(2 / fan-in)) for weights, zeros for biases; a fork per name. */
-function heWeights(specs: ReturnType<typeof classifierSpecs>, rng: Rng): Record<string, tf.Tensor> {
-  return Object.fromEntries(specs.map((s) => [
-    s.name,
-    s.init === "zeros"
-      ? tf.zeros([...s.shape])
-      : tf.randomNormal([...s.shape], 0, Math.sqrt(2 / s.fanIn), "float32", rng.fork(s.name).seed()),
-  ]));
 }
 
 /** Logits and features of a batch of images. */

@@ -29,3 +29,6 @@ export * from "./checkpoint.ts";
 export * from "./classifier.ts";
 export * from "./classifier_train.ts";
 export * from "./classifier_checkpoint.ts";
+export * from "./dual_encoder.ts";
+export * from "./dual_encoder_train.ts";
+export * from "./dual_encoder_checkpoint.ts";

@@ -1,0 +1,197 @@
+/**
+ * Training the two scene dual encoders: the CLIP stand-in (plain contrastive on training renders
+ * and prompts; its text tower becomes the teacher's frozen text encoder) and the HPS stand-in
+ * (the same, plus degraded renders and one-attribute-perturbed prompts as negatives; a different
+ * seed). They share code, never weights, so the generator is not graded by its own encoder.
+ *
+ * @module
+ */
+import {
+  createPromptTokenizer,
+  perturbPrompt,
+  promptText,
+  renderScene,
+  sampleScenes,
+  scenesToTensor,
+} from "../data/mod.ts";
+import {
+  type ContrastiveBatch,
+  type DualEncoderOverrides,
+  resolveDualEncoderConfig,
+  trainDualEncoder,
+  type TrainedDualEncoder,
+} from "../models/mod.ts";
+import type { ProgressReporter } from "../progress/mod.ts";
+import { createRng } from "../rng/mod.ts";
+import { checkInteger } from "../validate/mod.ts";
+import { degradationKinds, degradeRenders, type RoundTrip } from "./_scene_degradations.ts";
+
+/** Options of {@linkcode sceneContrastiveBatches}. */
+export interface SceneContrastiveBatchesOptions {
+  /** Seed of the scenes and negatives. */
+  readonly seed: number;
+  /** Pairs per batch. @default {64} */
+  readonly batch?: number;
+  /** Ids per prompt: the text tower's context length. @default {10} */
+  readonly contextLength?: number;
+  /**
+   * Add, for each pair, a degraded copy of its render (blur, noise, round trip, wrong attribute,
+   * in turn) as a negative image and a one-attribute perturbation of its prompt as a negative prompt.
+   * @default {false}
+   */
+  readonly hardNegatives?: boolean;
+  /** An image tokenizer's round trip, one more degradation (e.g. `sceneRoundTrip(tokenizer)`). */
+  readonly roundTrip?: RoundTrip;
+}
+
+/**
+ * A source of training batches of scenes: fresh training-split renders and prompts each
+ * iteration, and with `hardNegatives` their degraded copies and perturbed prompts. No negative
+ * shows or names a held-out combination.
+ *
+ * @param options Seed, batch size, context length, negatives and the round trip.
+ * @returns The batch of an iteration (the same iteration gives the same batch); the caller disposes its tensors.
+ * @throws {RangeError} If `batch` or `contextLength` is not a positive integer, or `seed` not a safe integer.
+ *
+ * @example Negatives double both sides
+ * ```ts
+ * import assert from "node:assert";
+ * import { sceneContrastiveBatches, tf, useBackend } from "@dimo/dimo";
+ * await useBackend("cpu");
+ * const batch = sceneContrastiveBatches({ seed: 0, batch: 4, hardNegatives: true })(0);
+ * assert.deepEqual([batch.images.shape, batch.negativeImages?.shape], [[4, 32, 32, 3], [4, 32, 32, 3]]);
+ * assert.deepEqual(batch.negativePrompts?.shape, [4, 10]);
+ * tf.dispose(Object.values(batch));
+ * ```
+ */
+export function sceneContrastiveBatches(
+  options: SceneContrastiveBatchesOptions,
+): (iteration: number) => ContrastiveBatch {
+  const { seed, batch = 64, contextLength = 10, hardNegatives = false, roundTrip } = options;
+  const action = "draw contrastive scene batches";
+  checkInteger(action, "seed", seed, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  checkInteger(action, "batch", batch, 1);
+  checkInteger(action, "contextLength", contextLength, 1);
+  const tokenizer = createPromptTokenizer({ contextLength });
+  const kinds = degradationKinds(roundTrip);
+  return (iteration) => {
+    const rng = createRng(seed).fork(`batch ${iteration}`);
+    const samples = sampleScenes(batch, { rng, split: "train" });
+    const scenes = samples.map((s) => s.scene);
+    const renders = scenes.map(renderScene);
+    const pairs = {
+      images: scenesToTensor(renders),
+      prompts: tokenizer.encodeBatch(samples.map((s) => s.text)),
+    };
+    if (!hardNegatives) return pairs;
+    const degraded = degradeRenders(
+      scenes,
+      renders,
+      scenes.map((_, i) => kinds[(i + iteration) % kinds.length]!),
+      {
+        rng,
+        split: "train",
+        roundTrip,
+      },
+    );
+    const perturbed = scenes.map((s) =>
+      promptText(perturbPrompt(s.prompt, { rng, split: "train" }).prompt, s.style)
+    );
+    return {
+      ...pairs,
+      negativeImages: scenesToTensor(degraded),
+      negativePrompts: tokenizer.encodeBatch(perturbed),
+    };
+  };
+}
+
+/** Options of {@linkcode trainClipStandIn} and {@linkcode trainPreferenceModel}. */
+export interface TrainSceneEncoderOptions {
+  /** Adam steps. @default {600} */
+  readonly iterations?: number;
+  /** Pairs per batch. @default {64} */
+  readonly batch?: number;
+  /** Seed of the weights and batches. @default {1} (CLIP stand-in), {2} (HPS stand-in) */
+  readonly seed?: number;
+  /** Adam's peak learning rate. @default {2e-3} */
+  readonly lr?: number;
+  /** The encoder's shape. @default {DEFAULT_DUAL_ENCODER_CONFIG} */
+  readonly config?: DualEncoderOverrides;
+  /** The HPS stand-in only: an image tokenizer's round trip, one more degradation. */
+  readonly roundTrip?: RoundTrip;
+  /** Where progress goes. @default {stderrProgress} */
+  readonly progress?: ProgressReporter;
+}
+
+function trainScene(
+  options: TrainSceneEncoderOptions,
+  defaults: { seed: number; label: string; hardNegatives: boolean },
+): Promise<TrainedDualEncoder> {
+  const { iterations = 600, batch = 64, seed = defaults.seed, lr, roundTrip, progress } = options;
+  const config = resolveDualEncoderConfig(options.config);
+  const nextBatch = sceneContrastiveBatches({
+    seed,
+    batch,
+    contextLength: config.text.contextLength,
+    hardNegatives: defaults.hardNegatives,
+    roundTrip,
+  });
+  return trainDualEncoder({
+    rng: createRng(seed),
+    iterations,
+    nextBatch,
+    config,
+    label: defaults.label,
+    ...(lr === undefined ? {} : { lr }),
+    ...(progress === undefined ? {} : { progress }),
+  });
+}
+
+/**
+ * Trains the CLIP stand-in: plain symmetric InfoNCE on training-split renders and prompts. Its
+ * `textEncoderWeights()` are the teacher's pre-trained text encoder.
+ *
+ * @param options Iterations, batch size, seed, learning rate, configuration and progress.
+ * @returns The encoder and its loss curve; the caller disposes the encoder.
+ * @throws {RangeError} If an option is out of range.
+ *
+ * @example A few iterations lower the loss
+ * ```ts
+ * import assert from "node:assert";
+ * import { silentProgress, trainClipStandIn, useBackend } from "@dimo/dimo";
+ * await useBackend("cpu");
+ * const config = { channels: [4, 4] as [number, number], featureWidth: 16, embedWidth: 16, text: { width: 16, layers: 1 } };
+ * const { encoder, curve } = await trainClipStandIn({ iterations: 20, batch: 16, config, progress: silentProgress });
+ * assert.ok(curve.at(-1)!.loss < curve[0]!.loss);
+ * assert.ok("text.tok_emb.weight" in encoder.textEncoderWeights());
+ * encoder.dispose();
+ * ```
+ */
+export function trainClipStandIn(options: TrainSceneEncoderOptions = {}): Promise<TrainedDualEncoder> {
+  return trainScene(options, { seed: 1, label: "CLIP stand-in", hardNegatives: false });
+}
+
+/**
+ * Trains the HPS stand-in: symmetric InfoNCE on training-split renders and prompts, each batch
+ * with a degraded copy of every render (blur, noise, the round trip if given, a wrong attribute)
+ * as a negative for every prompt, and a one-attribute perturbation of every prompt as a negative
+ * for every image. Validate it with {@linkcode validatePreference}.
+ *
+ * @param options Iterations, batch size, seed, learning rate, configuration, round trip and progress.
+ * @returns The encoder and its loss curve; the caller disposes the encoder.
+ * @throws {RangeError} If an option is out of range.
+ *
+ * @example A few iterations lower the loss
+ * ```ts
+ * import assert from "node:assert";
+ * import { silentProgress, trainPreferenceModel, useBackend } from "@dimo/dimo";
+ * await useBackend("cpu");
+ * const config = { channels: [4, 4] as [number, number], featureWidth: 16, embedWidth: 16, text: { width: 16, layers: 1 } };
+ * const { encoder, curve } = await trainPreferenceModel({ iterations: 20, batch: 16, config, progress: silentProgress });
+ * assert.ok(curve.at(-1)!.loss < curve[0]!.loss);
+ * encoder.dispose();
+ * ```
+ */
+export function trainPreferenceModel(options: TrainSceneEncoderOptions = {}): Promise<TrainedDualEncoder> {
+  return trainScene(options, { seed: 2, label: "HPS stand-in", hardNegatives: true });
+}
