@@ -40,6 +40,18 @@ export interface PromptPerturbation {
 const otherShapes = (...used: SceneShape[]) => SCENE_SHAPES.filter((s) => !used.includes(s));
 const otherColors = (...used: SceneColor[]) => SCENE_COLORS.filter((c) => !used.includes(c));
 
+/** A two-shape prompt with one of its shapes replaced by a shape it does not name, every way. */
+function withOneShapeReplaced<P extends { readonly shapes: readonly [SceneShape, SceneShape] }>(
+  prompt: P,
+): P[] {
+  const [a, b] = prompt.shapes;
+  const others = otherShapes(a, b);
+  return [
+    ...others.map((s) => ({ ...prompt, shapes: [s, b] as const })),
+    ...others.map((s) => ({ ...prompt, shapes: [a, s] as const })),
+  ];
+}
+
 /**
  * Every one-attribute perturbation of a prompt, in a fixed order:
  * - `shape`: one named shape replaced by a shape the prompt does not name;
@@ -67,14 +79,9 @@ export function promptPerturbations(prompt: ScenePrompt): PromptPerturbation[] {
     case "single_object":
       add("shape", otherShapes(prompt.shape).map((shape) => ({ ...prompt, shape })));
       break;
-    case "two_object": {
-      const [a, b] = prompt.shapes;
-      add("shape", [
-        ...otherShapes(a, b).map((s) => ({ ...prompt, shapes: [s, b] as const })),
-        ...otherShapes(a, b).map((s) => ({ ...prompt, shapes: [a, s] as const })),
-      ]);
+    case "two_object":
+      add("shape", withOneShapeReplaced(prompt));
       break;
-    }
     case "counting":
       add("shape", otherShapes(prompt.shape).map((shape) => ({ ...prompt, shape })));
       add(
@@ -87,11 +94,7 @@ export function promptPerturbations(prompt: ScenePrompt): PromptPerturbation[] {
       add("color", otherColors(prompt.color).map((color) => ({ ...prompt, color })));
       break;
     case "position": {
-      const [a, b] = prompt.shapes;
-      add("shape", [
-        ...otherShapes(a, b).map((s) => ({ ...prompt, shapes: [s, b] as const })),
-        ...otherShapes(a, b).map((s) => ({ ...prompt, shapes: [a, s] as const })),
-      ]);
+      add("shape", withOneShapeReplaced(prompt));
       add("relation", [{ ...prompt, relation: CONVERSE_RELATION[prompt.relation] }]);
       break;
     }

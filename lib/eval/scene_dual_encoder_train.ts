@@ -13,6 +13,7 @@ import {
   renderScene,
   sampleScenes,
   scenesToTensor,
+  type SceneTask,
 } from "../data/mod.ts";
 import {
   type ContrastiveBatch,
@@ -42,6 +43,8 @@ export interface SceneContrastiveBatchesOptions {
   readonly hardNegatives?: boolean;
   /** An image tokenizer's round trip, one more degradation (e.g. `sceneRoundTrip(tokenizer)`). */
   readonly roundTrip?: RoundTrip;
+  /** Relative weight of each task (as `sampleScenes` takes it). @default {equal weights} */
+  readonly tasks?: Partial<Record<SceneTask, number>>;
 }
 
 /**
@@ -67,7 +70,7 @@ export interface SceneContrastiveBatchesOptions {
 export function sceneContrastiveBatches(
   options: SceneContrastiveBatchesOptions,
 ): (iteration: number) => ContrastiveBatch {
-  const { seed, batch = 64, contextLength = 10, hardNegatives = false, roundTrip } = options;
+  const { seed, batch = 64, contextLength = 10, hardNegatives = false, roundTrip, tasks } = options;
   const action = "draw contrastive scene batches";
   checkInteger(action, "seed", seed, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
   checkInteger(action, "batch", batch, 1);
@@ -76,7 +79,7 @@ export function sceneContrastiveBatches(
   const kinds = degradationKinds(roundTrip);
   return (iteration) => {
     const rng = createRng(seed).fork(`batch ${iteration}`);
-    const samples = sampleScenes(batch, { rng, split: "train" });
+    const samples = sampleScenes(batch, { rng, split: "train", ...(tasks ? { tasks } : {}) });
     const scenes = samples.map((s) => s.scene);
     const renders = scenes.map(renderScene);
     const pairs = {
@@ -119,6 +122,8 @@ export interface TrainSceneEncoderOptions {
   readonly config?: DualEncoderOverrides;
   /** The HPS stand-in only: an image tokenizer's round trip, one more degradation. */
   readonly roundTrip?: RoundTrip;
+  /** Relative weight of each task in the batches. @default {equal weights} */
+  readonly tasks?: Partial<Record<SceneTask, number>>;
   /** Where progress goes. @default {stderrProgress} */
   readonly progress?: ProgressReporter;
 }
@@ -127,7 +132,7 @@ function trainScene(
   options: TrainSceneEncoderOptions,
   defaults: { seed: number; label: string; hardNegatives: boolean },
 ): Promise<TrainedDualEncoder> {
-  const { iterations = 600, batch = 64, seed = defaults.seed, lr, roundTrip, progress } = options;
+  const { iterations = 600, batch = 64, seed = defaults.seed, lr, roundTrip, tasks, progress } = options;
   const config = resolveDualEncoderConfig(options.config);
   const nextBatch = sceneContrastiveBatches({
     seed,
@@ -135,6 +140,7 @@ function trainScene(
     contextLength: config.text.contextLength,
     hardNegatives: defaults.hardNegatives,
     roundTrip,
+    tasks,
   });
   return trainDualEncoder({
     rng: createRng(seed),
@@ -161,7 +167,7 @@ function trainScene(
  * import { silentProgress, trainClipStandIn, useBackend } from "@dimo/dimo";
  * await useBackend("cpu");
  * const config = { channels: [4, 4] as [number, number], featureWidth: 16, embedWidth: 16, text: { width: 16, layers: 1 } };
- * const { encoder, curve } = await trainClipStandIn({ iterations: 20, batch: 16, config, progress: silentProgress });
+ * const { encoder, curve } = await trainClipStandIn({ iterations: 40, batch: 16, config, progress: silentProgress });
  * assert.ok(curve.at(-1)!.loss < curve[0]!.loss);
  * assert.ok("text.tok_emb.weight" in encoder.textEncoderWeights());
  * encoder.dispose();
