@@ -9,6 +9,7 @@ import type { ProfileName } from "./settings.ts";
 import type { Results } from "./results.ts";
 import { exactJoint } from "./exact_joint.ts";
 import { imageExperiment } from "./images.ts";
+import { scenesExperiment } from "./scenes.ts";
 
 /** What an experiment gets from the command line. */
 export interface ExperimentContext {
@@ -50,11 +51,12 @@ export interface Experiment {
 }
 
 /** The name of a known experiment. */
-export type ExperimentName = "exact-joint" | "mnist" | "fashion";
+export type ExperimentName = "exact-joint" | "mnist" | "fashion" | "scenes";
 
 /** Name → experiment; the first entry runs when no name is given. */
 export const EXPERIMENTS: Readonly<Record<ExperimentName, Experiment>> = {
   "exact-joint": exactJoint,
   mnist: imageExperiment("mnist"),
   fashion: imageExperiment("fashion"),
+  scenes: scenesExperiment,
 };
