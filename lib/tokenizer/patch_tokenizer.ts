@@ -159,8 +159,11 @@ export class PatchTokenizer<Images extends TokenizerImages = tf.Tensor3D> {
       const chunks: tf.Tensor2D[] = [];
       for (let start = 0; start < n; start += CHUNK_IMAGES) {
         const count = Math.min(CHUNK_IMAGES, n - start);
-        const chunk = sliceImages(images, start, count);
-        chunks.push(tf.reshape(nearestCodes(toPatches(chunk, patch), this.#terms), [count, this.seqLen]));
+        // Each chunk's own tidy frees its distance matrix before the next: only the codes accumulate.
+        chunks.push(tf.tidy(() => {
+          const chunk = sliceImages(images, start, count);
+          return tf.reshape(nearestCodes(toPatches(chunk, patch), this.#terms), [count, this.seqLen]);
+        }));
       }
       return chunks.length === 0 ? tf.zeros([0, this.seqLen], "int32") : tf.concat(chunks, 0);
     });

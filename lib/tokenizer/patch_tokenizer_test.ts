@@ -319,3 +319,20 @@ Deno.test("PatchTokenizer names the colour shape it expects of codebook, images 
     tokenizer.dispose();
   });
 });
+
+Deno.test("PatchTokenizer encode() frees each chunk's distances: its peak memory does not grow with the images", async () => {
+  await withoutLeaks(async () => {
+    const codebook = tf.tensor2d(uniform(64 * 4, 3), [64, 4]);
+    const tokenizer = new PatchTokenizer(codebook, { height: 8, width: 8, patch: 2 });
+    codebook.dispose();
+    const peakOf = async (count: number) => {
+      const images = tf.tensor3d(uniform(count * 64, 4), [count, 8, 8]);
+      const { peakBytes, result } = await tf.profile(() => tokenizer.encode(images));
+      tf.dispose([images, result as tf.Tensor]);
+      return peakBytes - count * 64 * 4; // less the images themselves
+    };
+    const [one, eight] = [await peakOf(256), await peakOf(8 * 256)];
+    assert.ok(eight < 2 * one, `8 chunks peak at ${eight} bytes, one at ${one}`);
+    tokenizer.dispose();
+  });
+});
