@@ -47,11 +47,13 @@ import {
 
 /** Settings of one profile. */
 export interface SceneProfile extends DistillSettings {
+  /** The k-means VQ tokenizer of the renders. */
   readonly tokenizer: SceneTokenizerSettings;
   /** The CLIP stand-in, whose frozen text encoder conditions the teacher. */
   readonly clip: EncoderSettings;
   /** The HPS stand-in, the preference score. */
   readonly hps: EncoderSettings;
+  /** The prompt-conditioned teacher's size and training, and the training scenes it sees. */
   readonly teacher: TeacherSettings & { readonly trainScenes: number };
   /**
    * The teacher's MaskGIT sampler: guidance s (ramped from 1, against the null prompt), the
@@ -90,8 +92,10 @@ const SAMPLER = { guidance: 2, gumbelTemperature: 4.5, steps: [48, 32, 16, 8, 4,
 const ENCODER = { iterations: 600, batch: 64 } as const;
 
 /**
- * The profiles. `full` trains every network and scores every held-out prompt twice; `quick`
- * starts from the shipped checkpoints and scores 96 prompts once; `smoke` trains tiny networks.
+ * The profiles. `full` trains every network (the recipe of the shipped checkpoints, sized for a
+ * 2-core CPU) and scores every held-out prompt twice; `quick` starts from the shipped checkpoints
+ * and scores 96 prompts once; `smoke` also starts from them and scores 12 (without them it trains
+ * tiny networks for a few iterations).
  */
 export const SCENE_PROFILES: Readonly<Record<ProfileName, SceneProfile>> = {
   smoke: {
@@ -260,14 +264,14 @@ async function sampleGrids(
 
 /**
  * The checkpoint directory a run starts from: `--checkpoints`; for quick and smoke, the shipped
- * networks when present; else `--out` when an earlier run left networks there; else none.
+ * networks when present; else `--out` when an earlier run left networks there; else none (train).
  */
 async function checkpointSource(context: ExperimentContext): Promise<string | undefined> {
   const earlier = (await Promise.all(
     SCENE_NETWORK_NAMES.map((name) => pathKind(`${context.out}/${name}.safetensors`)),
   )).includes("file");
   const source = context.checkpoints ??
-    (context.profile === "quick" && await pathKind(SHIPPED_SCENE_CHECKPOINTS) === "directory"
+    (context.profile !== "full" && await pathKind(SHIPPED_SCENE_CHECKPOINTS) === "directory"
       ? SHIPPED_SCENE_CHECKPOINTS
       : earlier
       ? context.out
