@@ -21,10 +21,10 @@ import {
 } from "../lib/models/mod.ts";
 import { PatchTokenizer, trainKMeansTokenizer } from "../lib/tokenizer/mod.ts";
 import { resolveMdmTrainConfig, type TrainedTeacher, trainTeacher } from "../lib/mdm/mod.ts";
-import { type DistillConfig, distillStudent } from "../lib/distill/mod.ts";
+import type { DistillConfig } from "../lib/distill/mod.ts";
 import { type CurvePoint, Progress, type ProgressReporter } from "../lib/progress/mod.ts";
-import { DISTILL_STATE_FILE, TEACHER_STATE_FILE, type TeacherSettings } from "./settings.ts";
-import { type NetworkRecord, NetworkStore } from "./network_store.ts";
+import { TEACHER_STATE_FILE, type TeacherSettings } from "./settings.ts";
+import { makeStudent, type NetworkRecord, NetworkStore } from "./network_store.ts";
 
 /** The networks and their records. */
 export interface ImageNetworks {
@@ -153,33 +153,8 @@ export async function loadOrTrainNetworks(
       saveTransformer,
       t.teacherFile,
     );
-    const student = await make(
-      "student",
-      (path) => loadTransformer(path, { expected: teacher.config }),
-      async () => {
-        const { student: network, curve } = await distillStudent(teacher, t.distill.config, {
-          iterations: t.distill.iterations,
-          seed: t.seed,
-          label: "Di[M]O",
-          checkpoint: `${out}/${DISTILL_STATE_FILE}`,
-          progress: t.progress,
-          signal: t.signal,
-        });
-        const { batch, studentAdam, auxAdam } = t.distill.config;
-        return {
-          network,
-          details: {
-            iterations: t.distill.iterations,
-            batch,
-            studentLr: studentAdam.lr,
-            auxLr: auxAdam.lr,
-            finalAuxLoss: curve.at(-1)?.auxLoss,
-            curve,
-          },
-        };
-      },
-      saveTransformer,
-    );
+    const { seed, progress, signal } = t;
+    const student = await makeStudent(store, teacher, out, { ...t.distill, seed, progress, signal });
     return { tokenizer, classifier, teacher, student };
   };
   let networks: Pick<ImageNetworks, "tokenizer" | "classifier" | "teacher" | "student">;

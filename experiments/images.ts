@@ -22,13 +22,13 @@ import {
 } from "../lib/data/mod.ts";
 import { ImageEvaluator } from "../lib/eval/mod.ts";
 import type { PatchTokenizer } from "../lib/tokenizer/mod.ts";
-import { sampleMaskGit } from "../lib/sampling/mod.ts";
 import { generateOneStep, type PartialDistillConfig } from "../lib/distill/mod.ts";
 import { type Chart, encodePng, imageGrid, trainingCurves } from "../lib/viz/mod.ts";
 import type { Experiment, ExperimentContext } from "./registry.ts";
 import type { ResultImage, ResultRow, Results, RuntimeRow } from "./results.ts";
 import { Progress, type ProgressReporter } from "../lib/progress/mod.ts";
 import { pathKind } from "./files.ts";
+import { teacherRowSampler } from "./teacher_sampler.ts";
 import {
   type ClassifierSettings,
   type ImageNetworks,
@@ -37,7 +37,7 @@ import {
   type TokenizerSettings,
   type TrainingData,
 } from "./image_networks.ts";
-import { checkpointPlan, type NetworkRecord } from "./network_store.ts";
+import { checkpointPlan, type NetworkRecord, withoutCurves } from "./network_store.ts";
 import { type DistillSettings, type ProfileName, resolveProfile, type TeacherSettings } from "./settings.ts";
 
 /** Settings of one profile. */
@@ -340,31 +340,15 @@ export async function runImages(
   evaluation.tick(1);
   reconstructed.dispose();
 
-  const { guidance, gumbelTemperature } = profile.sampler;
-  const denoiser = teacher.asDenoiser({ validateIds: false });
-  const sizes = {
-    seqLen: tokenizer.seqLen,
-    maskId: teacher.layout.maskId,
-    codebookSize: tokenizer.config.codebookSize,
-  };
   for (const steps of profile.sampler.steps) {
-    const draw = rng.fork(`teacher/${steps}`);
-    await score(
-      {
-        group: "Teacher",
-        method: `MaskGIT sampler, guidance s = ${guidance} (ramped), Gumbel ${gumbelTemperature}`,
-        steps,
-      },
-      `samples-teacher-${steps}.png`,
-      (labels) =>
-        sampleMaskGit(denoiser, labels, draw, {
-          ...sizes,
-          steps,
-          guidance: { kind: "linear", scale: guidance },
-          nullClass: teacher.layout.nullClass,
-          gumbelTemperature,
-        }),
+    const { method, sample } = teacherRowSampler(
+      teacher,
+      tokenizer.seqLen,
+      profile.sampler,
+      steps,
+      rng.fork(`teacher/${steps}`),
     );
+    await score({ group: "Teacher", method, steps }, `samples-teacher-${steps}.png`, sample);
   }
 
   const draw = rng.fork("dimo");
@@ -402,11 +386,6 @@ export async function runImages(
     charts: [fidAgainstSteps(dataset, rows), ...curveCharts(curves)],
     images,
   };
-}
-
-/** The records without their training curves (which go into charts instead). */
-function withoutCurves(records: Readonly<Record<string, NetworkRecord>>): Record<string, NetworkRecord> {
-  return Object.fromEntries(Object.entries(records).map(([name, { curve: _, ...record }]) => [name, record]));
 }
 
 /** FID of the teacher against its steps, and of the one-step student. */

@@ -10,6 +10,10 @@ import { resolve } from "node:path";
 import { CheckpointMismatchError, writeTextFileAtomic } from "../lib/io/mod.ts";
 import type { CurvePoint } from "../lib/progress/mod.ts";
 import { pathKind } from "./files.ts";
+import { loadTransformer, saveTransformer, type Transformer } from "../lib/models/mod.ts";
+import { type DistillConditioning, type DistillConfig, distillStudent } from "../lib/distill/mod.ts";
+import type { ProgressReporter } from "../lib/progress/mod.ts";
+import { DISTILL_STATE_FILE } from "./settings.ts";
 
 /** How one network came to be: trained in this run, or loaded (with what its directory says). */
 export interface NetworkRecord {
@@ -80,6 +84,13 @@ export async function checkpointPlan<Name extends string>(
   const summary = `${dir}: loading ${loaded.map(from).join(", ")}; ` +
     (trained.length > 0 ? `training ${trained.join(", ")}` : "training none");
   return { loaded, trained, summary };
+}
+
+/** The records without their training curves (which go into charts instead), for a results' config. */
+export function withoutCurves(
+  records: Readonly<Record<string, NetworkRecord>>,
+): Record<string, NetworkRecord> {
+  return Object.fromEntries(Object.entries(records).map(([name, { curve: _, ...record }]) => [name, record]));
 }
 
 /** A network the store can hold: anything that frees its tensors. */
@@ -186,4 +197,71 @@ export class NetworkStore<Name extends string> {
   disposeAll(): void {
     this.#made.forEach((network) => network.dispose());
   }
+}
+
+/** The distillation of an experiment's student network. */
+export interface StudentTraining {
+  /** Di[M]O iterations. */
+  readonly iterations: number;
+  /** The resolved configuration. */
+  readonly config: DistillConfig;
+  /** The run's seed. */
+  readonly seed: number;
+  /** The prompts of a text-conditioned teacher, and its negative prompt. */
+  readonly conditioning?: DistillConditioning;
+  /** Where progress goes. */
+  readonly progress?: ProgressReporter;
+  /** Stops the distillation after the iteration in progress, its state saved. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The `student` network of a store: loaded, or distilled from `teacher` with its state saved in
+ * `out` (so that a stopped run goes on), its record holding the settings and the curve.
+ *
+ * @param store The experiment's networks.
+ * @param teacher The teacher.
+ * @param out The output directory.
+ * @param training The distillation's settings and the run's seed.
+ * @param details More to record (e.g. the negative prompt).
+ * @returns The student (EMA weights); the store disposes it on a later failure.
+ */
+export function makeStudent<Name extends string>(
+  store: NetworkStore<Name | "student">,
+  teacher: Transformer,
+  out: string,
+  training: StudentTraining,
+  details: Record<string, unknown> = {},
+): Promise<Transformer> {
+  const { iterations, config, seed, conditioning, progress, signal } = training;
+  return store.make(
+    "student",
+    (path) => loadTransformer(path, { expected: teacher.config }),
+    async () => {
+      const { student: network, curve } = await distillStudent(teacher, config, {
+        iterations,
+        seed,
+        label: "Di[M]O",
+        checkpoint: `${out}/${DISTILL_STATE_FILE}`,
+        conditioning,
+        progress,
+        signal,
+      });
+      const { batch, studentAdam, auxAdam, init, teacherGuidance } = config;
+      const record = {
+        iterations,
+        batch,
+        rInit: init.rInit,
+        sigma: init.sigma,
+        teacherGuidance,
+        studentLr: studentAdam.lr,
+        auxLr: auxAdam.lr,
+        ...details,
+        finalAuxLoss: curve.at(-1)?.auxLoss,
+        curve,
+      };
+      return { network, details: record };
+    },
+    saveTransformer,
+  );
 }

@@ -21,11 +21,11 @@ import {
 } from "../lib/models/mod.ts";
 import { PatchTokenizer, trainKMeansTokenizer } from "../lib/tokenizer/mod.ts";
 import { resolveMdmTrainConfig, trainTeacher } from "../lib/mdm/mod.ts";
-import { type DistillConditioning, type DistillConfig, distillStudent } from "../lib/distill/mod.ts";
+import type { DistillConditioning, DistillConfig } from "../lib/distill/mod.ts";
 import { sceneRoundTrip, trainClipStandIn, trainPreferenceModel } from "../lib/eval/mod.ts";
 import { type CurvePoint, Progress, type ProgressReporter } from "../lib/progress/mod.ts";
-import { DISTILL_STATE_FILE, TEACHER_STATE_FILE, type TeacherSettings } from "./settings.ts";
-import { type NetworkRecord, NetworkStore } from "./network_store.ts";
+import { TEACHER_STATE_FILE, type TeacherSettings } from "./settings.ts";
+import { makeStudent, type NetworkRecord, NetworkStore } from "./network_store.ts";
 import type { TokenizerSettings } from "./image_networks.ts";
 
 /** The networks, in the order they are made. */
@@ -163,38 +163,13 @@ export async function loadOrTrainSceneNetworks(
       },
       saveTransformer,
     );
-    const student = await store.make(
-      "student",
-      (path) => loadTransformer(path, { expected: teacher.config }),
-      async () => {
-        const { student: network, curve } = await distillStudent(teacher, t.distill.config, {
-          iterations: t.distill.iterations,
-          seed: t.seed,
-          label: "Di[M]O",
-          checkpoint: `${out}/${DISTILL_STATE_FILE}`,
-          conditioning: distillConditioning(teacher, t.distill.negativePrompt),
-          progress: t.progress,
-          signal: t.signal,
-        });
-        const { batch, studentAdam, auxAdam, init, teacherGuidance } = t.distill.config;
-        return {
-          network,
-          details: {
-            iterations: t.distill.iterations,
-            batch,
-            rInit: init.rInit,
-            sigma: init.sigma,
-            teacherGuidance,
-            negativePrompt: t.distill.negativePrompt ?? null,
-            studentLr: studentAdam.lr,
-            auxLr: auxAdam.lr,
-            finalAuxLoss: curve.at(-1)?.auxLoss,
-            curve,
-          },
-        };
-      },
-      saveTransformer,
-    );
+    const student = await makeStudent(store, teacher, out, {
+      ...t.distill,
+      seed: t.seed,
+      progress: t.progress,
+      signal: t.signal,
+      conditioning: distillConditioning(teacher, t.distill.negativePrompt),
+    }, { negativePrompt: t.distill.negativePrompt ?? null });
     const hps = await encoder("hps", trainPreferenceModel);
     return { tokenizer, clip, hps, teacher, student };
   };

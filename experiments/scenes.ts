@@ -28,14 +28,14 @@ import {
   validateJudge,
   validatePreference,
 } from "../lib/eval/mod.ts";
-import { sampleMaskGit } from "../lib/sampling/mod.ts";
 import { generateOneStep, type PartialDistillConfig } from "../lib/distill/mod.ts";
 import { type Chart, encodePng, imageGrid, trainingCurves } from "../lib/viz/mod.ts";
 import { Progress } from "../lib/progress/mod.ts";
 import type { Experiment, ExperimentContext } from "./registry.ts";
 import type { ResultImage, ResultRow, Results, RuntimeRow } from "./results.ts";
 import { pathKind } from "./files.ts";
-import { checkpointPlan, type NetworkRecord } from "./network_store.ts";
+import { teacherRowSampler } from "./teacher_sampler.ts";
+import { checkpointPlan, type NetworkRecord, withoutCurves } from "./network_store.ts";
 import { type DistillSettings, type ProfileName, resolveProfile, type TeacherSettings } from "./settings.ts";
 import {
   type EncoderSettings,
@@ -91,49 +91,38 @@ const TEACHER = { width: 96, layers: 3, heads: 4, batch: 16, lr: 1e-3 } as const
 const SAMPLER = { guidance: 2, gumbelTemperature: 4.5, steps: [48, 32, 16, 8, 4, 2] } as const;
 const ENCODER = { iterations: 600, batch: 64 } as const;
 
+/** The networks of the quick and full profiles: the full profile's recipe, which the shipped ones followed. */
+const NETWORKS = {
+  tokenizer: TOKENIZER,
+  clip: ENCODER,
+  hps: ENCODER,
+  teacher: { ...TEACHER, iterations: 2000, trainScenes: 20_000 },
+  distill: DISTILL,
+  distillIterations: 500,
+  sampler: SAMPLER,
+} as const;
+
 /**
  * The profiles. `full` trains every network (the recipe of the shipped checkpoints, sized for a
  * 2-core CPU) and scores every held-out prompt twice; `quick` starts from the shipped checkpoints
  * and scores 96 prompts once; `smoke` also starts from them and scores 12 (without them it trains
- * tiny networks for a few iterations).
+ * the same networks for a few iterations).
  */
 export const SCENE_PROFILES: Readonly<Record<ProfileName, SceneProfile>> = {
   smoke: {
-    tokenizer: { ...TOKENIZER, codebookSize: 64, samplePatches: 5000, iterations: 2, trainImages: 100 },
+    ...NETWORKS,
+    tokenizer: { ...TOKENIZER, samplePatches: 5000, iterations: 2, trainImages: 100 },
     clip: { iterations: 10, batch: 16 },
     hps: { iterations: 10, batch: 16 },
-    teacher: { ...TEACHER, width: 32, layers: 1, heads: 2, batch: 8, iterations: 4, trainScenes: 64 },
-    distill: { ...DISTILL, batch: 4 },
+    teacher: { ...NETWORKS.teacher, iterations: 4, trainScenes: 64 },
     distillIterations: 2,
     sampler: { ...SAMPLER, steps: [4, 2] },
     evalPrompts: 12,
     imagesPerPrompt: 1,
     validation: 24,
   },
-  quick: {
-    tokenizer: TOKENIZER,
-    clip: ENCODER,
-    hps: ENCODER,
-    teacher: { ...TEACHER, iterations: 2000, trainScenes: 20_000 },
-    distill: DISTILL,
-    distillIterations: 500,
-    sampler: SAMPLER,
-    evalPrompts: 96,
-    imagesPerPrompt: 1,
-    validation: 200,
-  },
-  full: {
-    tokenizer: TOKENIZER,
-    clip: ENCODER,
-    hps: ENCODER,
-    teacher: { ...TEACHER, iterations: 2000, trainScenes: 20_000 },
-    distill: DISTILL,
-    distillIterations: 500,
-    sampler: SAMPLER,
-    evalPrompts: 536,
-    imagesPerPrompt: 2,
-    validation: 536,
-  },
+  quick: { ...NETWORKS, evalPrompts: 96, imagesPerPrompt: 1, validation: 200 },
+  full: { ...NETWORKS, evalPrompts: 536, imagesPerPrompt: 2, validation: 536 },
 };
 
 /** Where the shipped networks live, relative to the repository root. */
@@ -382,37 +371,17 @@ export async function runScenes(context: ExperimentContext, settings: SceneProfi
     await score("Renders", "ground truth", 0, renders);
     await score("Tokenizer", "renders encoded and decoded (ceiling)", 0, roundTrip(renders));
 
-    const { guidance, gumbelTemperature } = profile.sampler;
-    const denoiser = teacher.asDenoiser({ validateIds: false });
-    const sizes = {
-      seqLen: tokenizer.seqLen,
-      maskId: teacher.layout.maskId,
-      codebookSize: tokenizer.config.codebookSize,
-    };
     for (const steps of profile.sampler.steps) {
-      const stream = rng.fork(`teacher/${steps}`);
-      const { images, seconds } = await generate(
-        `teacher, ${steps} steps`,
-        prompts,
-        ids,
-        networks,
-        (c) =>
-          sampleMaskGit(denoiser, c, stream, {
-            ...sizes,
-            steps,
-            guidance: { kind: "linear", scale: guidance },
-            nullPrompt: teacher.layout.nullPrompt,
-            gumbelTemperature,
-          }),
-        context,
-      );
-      await score(
-        "Teacher",
-        `MaskGIT sampler, guidance s = ${guidance} (ramped), Gumbel ${gumbelTemperature}`,
+      const teacherRow = teacherRowSampler(
+        teacher,
+        tokenizer.seqLen,
+        profile.sampler,
         steps,
-        images,
-        seconds,
+        rng.fork(`teacher/${steps}`),
       );
+      const label = `teacher, ${steps} steps`;
+      const { images, seconds } = await generate(label, prompts, ids, networks, teacherRow.sample, context);
+      await score("Teacher", teacherRow.method, steps, images, seconds);
     }
     const stream = rng.fork("dimo");
     const { images, seconds } = await generate(
@@ -466,11 +435,6 @@ function describeNetworks(records: Readonly<Record<string, NetworkRecord>>): str
       ? `${name}: trained in this run in ${seconds.toFixed(0)} s.`
       : `${name}: loaded from ${source}.`;
   });
-}
-
-/** The records without their training curves (which go into charts instead). */
-function withoutCurves(records: Readonly<Record<string, NetworkRecord>>): Record<string, NetworkRecord> {
-  return Object.fromEntries(Object.entries(records).map(([name, { curve: _, ...record }]) => [name, record]));
 }
 
 /** GenEval overall and the HPS average against the teacher's steps, with the one-step student. */

@@ -9,6 +9,7 @@ import type { Rng } from "../rng/mod.ts";
 import { checkInteger, errorMessage } from "../validate/mod.ts";
 import { sampleCategorical } from "./categorical.ts";
 import { guidanceScaleAt, type GuidanceSchedule, guidedLogits } from "./guidance.ts";
+import type { MultiStepSamplerOptions } from "./options.ts";
 import {
   checkCondition,
   checkDenoiserOutput,
@@ -42,7 +43,7 @@ export interface UnmaskOptions {
 }
 
 /** Validates the options every multi-step sampler shares, before any tensor work. */
-export function checkUnmaskOptions(action: string, condition: tf.Tensor, options: UnmaskOptions): void {
+function checkUnmaskOptions(action: string, condition: tf.Tensor, options: UnmaskOptions): void {
   const { seqLen, maskId, codebookSize, plan, guidance, temperature } = options;
   checkCondition(action, condition);
   checkInteger(action, "seqLen", seqLen, 1);
@@ -52,6 +53,34 @@ export function checkUnmaskOptions(action: string, condition: tf.Tensor, options
   checkGuidanceSchedule(action, guidance);
   if (guidance.scale !== 1) checkNullCondition(action, options, condition);
   checkTemperature(action, temperature);
+}
+
+/**
+ * What every multi-step sampler does once it has its plan and score: fill in the shared defaults
+ * (no guidance, temperature 1), validate, and run {@linkcode unmask}.
+ */
+export function runUnmasking(
+  action: string,
+  denoiser: Denoiser,
+  condition: Condition,
+  rng: Rng,
+  options: MultiStepSamplerOptions,
+  sampler: { readonly plan: readonly number[]; readonly score: (state: StepState) => tf.Tensor },
+): tf.Tensor2D {
+  const { seqLen, maskId, codebookSize, nullClass, nullPrompt } = options;
+  const { guidance = { kind: "constant", scale: 1 }, temperature = 1 } = options;
+  const unmaskOptions = {
+    seqLen,
+    maskId,
+    codebookSize,
+    guidance,
+    nullClass,
+    nullPrompt,
+    temperature,
+    ...sampler,
+  };
+  checkUnmaskOptions(action, condition, unmaskOptions);
+  return unmask(denoiser, condition, rng, unmaskOptions);
 }
 
 /** Throws a `RangeError` unless `plan` is positive integers summing to `seqLen`. */
@@ -95,7 +124,7 @@ export function checkGumbelTemperature(action: string, gumbelTemperature: number
  * Runs the unmasking loop; returns int32 `[B, L]` tokens in `[0, codebookSize)`. Only the running
  * tokens live across steps; each step's tensors are freed by its own tidy.
  */
-export function unmask(
+function unmask(
   denoiser: Denoiser,
   condition: Condition,
   rng: Rng,

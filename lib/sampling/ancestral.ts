@@ -14,7 +14,7 @@ import type { Condition, Denoiser } from "../models/denoiser.ts";
 import type { Rng } from "../rng/mod.ts";
 import type { MultiStepSamplerOptions } from "./options.ts";
 import { uniformPlan } from "./plan.ts";
-import { checkUnmaskOptions, resolvePlan, type StepState, unmask } from "./_unmask.ts";
+import { resolvePlan, runUnmasking, type StepState } from "./_unmask.ts";
 
 /** Options of {@linkcode sampleAncestral}. */
 export type AncestralOptions = MultiStepSamplerOptions;
@@ -56,23 +56,10 @@ export function sampleAncestral(
   options: AncestralOptions,
 ): tf.Tensor2D {
   const action = "sample ancestrally";
-  const { steps, guidance = { kind: "constant", scale: 1 }, temperature = 1 } = options;
+  const { steps } = options;
   const plan = resolvePlan(action, steps, options, uniformPlan);
   // Uniform scores: the revealed positions are a uniformly random subset of the masked ones.
   const score = ({ sampled }: StepState): tf.Tensor =>
     tf.randomUniform(sampled.shape, 0, 1, "float32", rng.seed());
-  const { seqLen, maskId, codebookSize, nullClass, nullPrompt } = options;
-  const unmaskOptions = {
-    seqLen,
-    maskId,
-    codebookSize,
-    plan,
-    guidance,
-    nullClass,
-    nullPrompt,
-    temperature,
-    score,
-  };
-  checkUnmaskOptions(action, condition, unmaskOptions);
-  return unmask(denoiser, condition, rng, unmaskOptions);
+  return runUnmasking(action, denoiser, condition, rng, options, { plan, score });
 }

@@ -28,11 +28,10 @@ import type { MultiStepSamplerOptions } from "./options.ts";
 import { maskgitPlan } from "./plan.ts";
 import {
   checkGumbelTemperature,
-  checkUnmaskOptions,
   logProbOfSampled,
   resolvePlan,
+  runUnmasking,
   type StepState,
-  unmask,
 } from "./_unmask.ts";
 
 /** Options of {@linkcode sampleMaskGit}: the shared ones and the Gumbel temperature. */
@@ -87,12 +86,7 @@ export function sampleMaskGit(
   options: MaskGitOptions,
 ): tf.Tensor2D {
   const action = "sample with MaskGIT";
-  const {
-    steps,
-    guidance = { kind: "constant", scale: 1 },
-    temperature = 1,
-    gumbelTemperature = DEFAULT_GUMBEL_TEMPERATURE,
-  } = options;
+  const { steps, gumbelTemperature = DEFAULT_GUMBEL_TEMPERATURE } = options;
   const plan = resolvePlan(action, steps, options, maskgitPlan);
   checkGumbelTemperature(action, gumbelTemperature);
   // MaskGIT's "linear" randomisation: full Gumbel noise at the first step, none at the last.
@@ -102,18 +96,5 @@ export function sampleMaskGit(
     if (noiseScale === 0) return confidence;
     return tf.add(confidence, tf.mul(gumbelNoise(confidence.shape, rng), noiseScale));
   };
-  const { seqLen, maskId, codebookSize, nullClass, nullPrompt } = options;
-  const unmaskOptions = {
-    seqLen,
-    maskId,
-    codebookSize,
-    plan,
-    guidance,
-    nullClass,
-    nullPrompt,
-    temperature,
-    score,
-  };
-  checkUnmaskOptions(action, condition, unmaskOptions);
-  return unmask(denoiser, condition, rng, unmaskOptions);
+  return runUnmasking(action, denoiser, condition, rng, options, { plan, score });
 }
