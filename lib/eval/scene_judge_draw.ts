@@ -24,14 +24,17 @@ export interface DrawJudgementOptions {
 const CORRECT: readonly [number, number, number] = [0, 200, 0];
 /** Box colour of a wrong one. */
 const WRONG: readonly [number, number, number] = [230, 0, 0];
+/** The line between a box and its object. */
+const BLACK: readonly [number, number, number] = [0, 0, 0];
 
 const ACTION = "draw a judgement";
 
 /**
  * Draws the scene judge's decision on its image: the image scaled up `scale` times, each detected
- * object's bounding box outlined one output pixel wide just outside the object, green when the
- * judgement is correct and red otherwise. The reason is not drawn: print
- * `judgement.reason` beside the picture.
+ * object's bounding box outlined just outside the object, by a black line one output pixel wide
+ * and around it a line two pixels wide, green when the judgement is correct and red otherwise
+ * (the black line keeps a green or red object's edge apart from its box). Outlines are clipped
+ * at the image's border. The reason is not drawn: print `judgement.reason` beside the picture.
  *
  * @param image `32 · 32 · 3` bytes, row-major RGB, the image that was judged.
  * @param judgement What {@linkcode judgeScene} said about it.
@@ -50,8 +53,9 @@ const ACTION = "draw a judgement";
  * const drawn = drawJudgement(image, judgement, { scale: 4 });
  * assert.deepEqual([drawn.width, drawn.height, drawn.channels], [128, 128, 3]);
  * const { x, y } = judgement.objects[0]!;
- * const corner = ((4 * y - 1) * 128 + 4 * x - 1) * 3; // just above and left of the first object
- * assert.deepEqual([...drawn.data.subarray(corner, corner + 3)], [230, 0, 0]);
+ * const at = (row: number, col: number) => [...drawn.data.subarray((row * 128 + col) * 3, (row * 128 + col + 1) * 3)];
+ * assert.deepEqual(at(4 * y - 1, 4 * x - 1), [0, 0, 0]); // the first object's top-left corner, outside
+ * assert.deepEqual(at(4 * y - 2, 4 * x - 2), [230, 0, 0]);
  * ```
  */
 export function drawJudgement(
@@ -73,15 +77,18 @@ export function drawJudgement(
     }
   }
   const color = judgement.correct ? CORRECT : WRONG;
-  const paint = (row: number, col: number) => {
-    if (row >= 0 && row < side && col >= 0 && col < side) data.set(color, (row * side + col) * 3);
+  const paint = (row: number, col: number, rgb: readonly number[]) => {
+    if (row >= 0 && row < side && col >= 0 && col < side) data.set(rgb, (row * side + col) * 3);
   };
-  for (const { x, y, width, height } of judgement.objects) {
-    // The outline runs one output pixel outside the box, so it covers none of the object.
-    const top = y * scale - 1, bottom = (y + height) * scale;
-    const left = x * scale - 1, right = (x + width) * scale;
-    for (let col = left; col <= right; col++) [top, bottom].forEach((row) => paint(row, col));
-    for (let row = top; row <= bottom; row++) [left, right].forEach((col) => paint(row, col));
+  // Rings outward from the box, so the outline covers none of the object: first a black one,
+  // which parts the outline from an object of its own colour, then two in the decision's colour.
+  for (const [ring, rgb] of [[1, BLACK], [2, color], [3, color]] as const) {
+    for (const { x, y, width, height } of judgement.objects) {
+      const top = y * scale - ring, bottom = (y + height) * scale - 1 + ring;
+      const left = x * scale - ring, right = (x + width) * scale - 1 + ring;
+      for (let col = left; col <= right; col++) [top, bottom].forEach((row) => paint(row, col, rgb));
+      for (let row = top; row <= bottom; row++) [left, right].forEach((col) => paint(row, col, rgb));
+    }
   }
   return { width: side, height: side, channels: 3, data };
 }

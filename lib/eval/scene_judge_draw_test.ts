@@ -19,7 +19,7 @@ const pixel = (drawn: { width: number; data: Uint8Array }, row: number, col: num
   return [...drawn.data.subarray(at, at + 3)];
 };
 
-Deno.test("drawJudgement() scales the image and outlines every object just outside its box", () => {
+Deno.test("drawJudgement() scales the image and outlines every object in rings just outside its box", () => {
   const judgement = judgeScene(image, scene.prompt);
   assert.equal(judgement.correct, true);
   assert.equal(judgement.objects.length, 2);
@@ -27,13 +27,17 @@ Deno.test("drawJudgement() scales the image and outlines every object just outsi
   assert.deepEqual([drawn.width, drawn.height, drawn.channels], [96, 96, 3]);
   const green = [0, 200, 0];
   for (const { x, y, width, height } of judgement.objects) {
-    // The four corners of the outline and the middle of each side are green.
-    const [top, bottom, left, right] = [3 * y - 1, 3 * (y + height), 3 * x - 1, 3 * (x + width)];
-    for (const [r, c] of [[top, left], [top, right], [bottom, left], [bottom, right]]) {
-      assert.deepEqual(pixel(drawn, r!, c!), green);
+    // Rings outward from the box: black, then two green; corners and side middles.
+    for (const [ring, rgb] of [[1, [0, 0, 0]], [2, green], [3, green]] as const) {
+      const [top, bottom] = [3 * y - ring, 3 * (y + height) - 1 + ring];
+      const [left, right] = [3 * x - ring, 3 * (x + width) - 1 + ring];
+      for (const [r, c] of [[top, left], [top, right], [bottom, left], [bottom, right]]) {
+        assert.deepEqual(pixel(drawn, r!, c!), rgb, `ring ${ring} at ${r}, ${c}`);
+      }
+      assert.deepEqual(pixel(drawn, top, (left + right) >> 1), rgb);
+      assert.deepEqual(pixel(drawn, (top + bottom) >> 1, left), rgb);
     }
-    assert.deepEqual(pixel(drawn, top, (left + right) >> 1), green);
-    assert.deepEqual(pixel(drawn, (top + bottom) >> 1, left), green);
+    const [top, bottom, left, right] = [3 * y - 1, 3 * (y + height), 3 * x - 1, 3 * (x + width)];
     // Inside the box, every output pixel is its source pixel's colour.
     for (let r = top + 1; r < bottom; r++) {
       for (let c = left + 1; c < right; c++) {
@@ -61,8 +65,9 @@ Deno.test("drawJudgement() outlines in red when the judgement is wrong, and clip
   assert.equal(drawn.width, 128);
   const { x, y, width, height } = judgement.objects[0]!;
   assert.deepEqual([x, y], [0, 0]);
-  assert.deepEqual(pixel(drawn, 4 * (y + height), 4 * (x + width)), [230, 0, 0]);
-  assert.deepEqual(pixel(drawn, 0, 4 * (x + width)), [230, 0, 0]);
+  assert.deepEqual(pixel(drawn, 4 * (y + height), 4 * (x + width)), [0, 0, 0]);
+  assert.deepEqual(pixel(drawn, 4 * (y + height) + 1, 4 * (x + width) + 1), [230, 0, 0]);
+  assert.deepEqual(pixel(drawn, 0, 4 * (x + width) + 2), [230, 0, 0]);
 });
 
 Deno.test("drawJudgement() rejects an image of the wrong size and a bad scale", () => {
