@@ -20,6 +20,7 @@ export * from "./joint_metrics.ts";
 export * from "./image_metrics.ts";
 export * from "./scene_objects.ts";
 export * from "./scene_judge.ts";
+export * from "./scene_judge_draw.ts";
 export * from "./scene_judge_validate.ts";
 export * from "./scene_round_trip.ts";
 export * from "./preference_score.ts";
