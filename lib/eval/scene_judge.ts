@@ -84,7 +84,9 @@ export function judgeScene(image: Uint8Array, prompt: ScenePrompt): SceneJudgeme
     case "counting": {
       const n = ofShape(objects, prompt.shape).length;
       return decide(
-        n === prompt.count ? "" : `${n} ${SCENE_PLURALS[prompt.shape]}, asked for ${prompt.count}`,
+        n === prompt.count
+          ? ""
+          : `${n} ${n === 1 ? prompt.shape : SCENE_PLURALS[prompt.shape]}, asked for ${prompt.count}`,
       );
     }
     case "colors":

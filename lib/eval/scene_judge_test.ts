@@ -96,7 +96,7 @@ Deno.test("judgeScene() decides each task as GenEval does", () => {
       true,
       "ok",
     ],
-    [{ task: "counting", shape: "cross", count: 2 }, [yellowCross], false, "1 crosses, asked for 2"],
+    [{ task: "counting", shape: "cross", count: 2 }, [yellowCross], false, "1 cross, asked for 2"],
     [{ task: "colors", shape: "square", color: "red" }, [redSquare, blueCircle], true, "ok"],
     [
       { task: "colors", shape: "circle", color: "red" },
