@@ -83,7 +83,7 @@ export const FLAGS = [
     kind: "string",
     value: "DIR",
     help: "a directory of saved networks to start from; the missing ones are trained",
-    experiments: ["mnist", "fashion"],
+    experiments: ["mnist", "fashion", "scenes"],
   },
   {
     name: "eval-samples",

@@ -65,6 +65,8 @@ export interface SceneNetworkTraining {
   };
   readonly seed: number;
   readonly rng: Rng;
+  /** A teacher checkpoint to load instead of the directory's or a trained one. */
+  readonly teacherFile?: string;
   /** Where progress goes; stderr by default. */
   readonly progress?: ProgressReporter;
   /** Stops the distillation after the iteration in progress, its state saved. */
@@ -162,6 +164,7 @@ export async function loadOrTrainSceneNetworks(
         };
       },
       saveTransformer,
+      t.teacherFile,
     );
     const student = await makeStudent(store, teacher, out, {
       ...t.distill,

@@ -265,7 +265,9 @@ async function checkpointSource(context: ExperimentContext): Promise<string | un
       : earlier
       ? context.out
       : undefined);
-  if (source !== undefined) console.log((await checkpointPlan(source, SCENE_NETWORK_NAMES)).summary);
+  if (source !== undefined) {
+    console.log((await checkpointPlan(source, SCENE_NETWORK_NAMES, context.teacher)).summary);
+  }
   return source;
 }
 
@@ -290,6 +292,7 @@ export async function runScenes(context: ExperimentContext, settings: SceneProfi
     distill: { iterations: profile.distillIterations, config: profile.distill },
     seed: context.seed,
     rng,
+    teacherFile: context.teacher,
     progress: context.progress,
     signal: context.signal,
   });
