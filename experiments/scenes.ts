@@ -98,7 +98,7 @@ const NETWORKS = {
   hps: ENCODER,
   teacher: { ...TEACHER, iterations: 2000, trainScenes: 20_000 },
   distill: DISTILL,
-  distillIterations: 500,
+  distillIterations: 400,
   sampler: SAMPLER,
 } as const;
 
