@@ -22,7 +22,7 @@ import {
 import { PatchTokenizer, trainKMeansTokenizer } from "../lib/tokenizer/mod.ts";
 import { resolveMdmTrainConfig, trainTeacher } from "../lib/mdm/mod.ts";
 import type { DistillConditioning, DistillConfig } from "../lib/distill/mod.ts";
-import { trainClipStandIn, trainPreferenceModel } from "../lib/eval/mod.ts";
+import { sceneRoundTrip, trainClipStandIn, trainPreferenceModel } from "../lib/eval/mod.ts";
 import { type CurvePoint, Progress, type ProgressReporter } from "../lib/progress/mod.ts";
 import { TEACHER_STATE_FILE, type TeacherSettings } from "./settings.ts";
 import { makeStudent, type NetworkRecord, NetworkStore } from "./network_store.ts";
@@ -144,6 +144,7 @@ export async function loadOrTrainSceneNetworks(
             ...t[name],
             seed: t.seed + (name === "clip" ? 1 : 2),
             progress: t.progress,
+            ...(name === "hps" ? { roundTrip: sceneRoundTrip(tokenizer) } : {}),
           });
           return { network, details: { ...t[name], finalLoss: curve.at(-1)?.loss, curve } };
         },

@@ -78,7 +78,7 @@ export interface SceneProfile extends DistillSettings {
  * the learning rates and batch are the image experiment's, sized for this teacher.
  */
 const DISTILL: PartialDistillConfig = {
-  batch: 16,
+  batch: 32,
   studentAdam: { lr: 2e-4 },
   auxAdam: { lr: 1e-3 },
   init: { rInit: { kind: "fixed", value: 0.5 }, sigma: 0.3 },
@@ -86,8 +86,8 @@ const DISTILL: PartialDistillConfig = {
   teacherGuidance: 4,
 };
 
-const TOKENIZER = { patch: 2, codebookSize: 512, samplePatches: 100_000, iterations: 10, trainImages: 2000 };
-const TEACHER = { width: 96, layers: 3, heads: 4, batch: 16, lr: 1e-3 } as const;
+const TOKENIZER = { patch: 4, codebookSize: 1024, samplePatches: 100_000, iterations: 10, trainImages: 2000 };
+const TEACHER = { width: 96, layers: 3, heads: 4, batch: 64, lr: 1e-3 } as const;
 const SAMPLER = { guidance: 2, gumbelTemperature: 4.5, steps: [48, 32, 16, 8, 4, 2] } as const;
 const ENCODER = { iterations: 600, batch: 64 } as const;
 
@@ -96,7 +96,7 @@ const NETWORKS = {
   tokenizer: TOKENIZER,
   clip: ENCODER,
   hps: ENCODER,
-  teacher: { ...TEACHER, iterations: 2000, trainScenes: 20_000 },
+  teacher: { ...TEACHER, iterations: 1000, trainScenes: 20_000 },
   distill: DISTILL,
   distillIterations: 400,
   sampler: SAMPLER,
@@ -301,8 +301,11 @@ export async function runScenes(context: ExperimentContext, settings: SceneProfi
     const roundTrip = sceneRoundTrip(tokenizer);
     const judge = validateJudge({ count: profile.validation, seed: context.seed, transform: roundTrip });
     const truth = validateJudge({ count: profile.validation, seed: context.seed });
-    // Without the round trip: the 2×2 tokenizer's reconstructions are close to lossless, no degradation.
-    const preference = await validatePreference(hps, { count: profile.validation, seed: context.seed });
+    const preference = await validatePreference(hps, {
+      count: profile.validation,
+      seed: context.seed,
+      roundTrip,
+    });
     const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
     const notes = [
       `Judge on ${profile.validation} held-out renders: ground truth judged correct ${
