@@ -182,7 +182,7 @@ export function parseExperimentArgs(
     if (text === undefined || flag.name === "help") continue;
     if (values[flag.name] !== undefined && flag.experiments && !flag.experiments.includes(name)) {
       throw new RangeError(
-        `Cannot run ${name} with --${flag.name}: only ${flag.experiments.join(" and ")} take it`,
+        `Cannot run ${name} with --${flag.name}: only ${listed(flag.experiments)} take it`,
       );
     }
     if (flag.multiple && Array.isArray(text)) {
@@ -246,4 +246,9 @@ export function helpText(
     "experiments:",
     ...experimentLines,
   ].join("\n");
+}
+
+/** "a", "a and b", "a, b and c". */
+function listed(names: readonly string[]): string {
+  return names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
 }
