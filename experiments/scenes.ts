@@ -8,7 +8,7 @@
  * @module
  */
 import * as tf from "../lib/backend/tf.ts";
-import { createRng } from "../lib/rng/mod.ts";
+import { createRng, shuffle } from "../lib/rng/mod.ts";
 import {
   createPromptTokenizer,
   heldOutPrompts,
@@ -133,12 +133,7 @@ const CHUNK = 32;
 
 /** The held-out prompts a run evaluates: the list shuffled by `seed`, its first `count`, each `repeat` times. */
 function evaluationPrompts(count: number, repeat: number, seed: number): StyledPrompt[] {
-  const prompts = heldOutPrompts();
-  const rng = createRng(seed);
-  for (let i = prompts.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [prompts[i], prompts[j]] = [prompts[j]!, prompts[i]!];
-  }
+  const prompts = shuffle(heldOutPrompts(), createRng(seed));
   return prompts.slice(0, count).flatMap((p) => Array.from({ length: repeat }, () => p));
 }
 

@@ -18,7 +18,7 @@ import {
   scenesToTensor,
 } from "../data/mod.ts";
 import type { DualEncoder } from "../models/mod.ts";
-import { createRng } from "../rng/mod.ts";
+import { createRng, shuffle } from "../rng/mod.ts";
 import { checkInteger, errorMessage } from "../validate/mod.ts";
 import {
   degradationKinds,
@@ -160,11 +160,7 @@ export async function validatePreference(
   checkInteger(action, "count", count, 1);
   checkInteger(action, "seed", seed, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
   const rng = createRng(seed);
-  const order = prompts.map((_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
+  const order = shuffle(prompts.map((_, i) => i), rng);
   const chosen = Array.from({ length: count }, (_, i) => prompts[order[i % order.length]!]!);
   const scenes = chosen.map(({ prompt, style }) => sampleScene(prompt, { style, rng, split: "heldout" }));
   const renders = scenes.map(renderScene);

@@ -13,7 +13,7 @@ import {
   type WrongKind,
   wrongScene,
 } from "../data/mod.ts";
-import { createRng } from "../rng/mod.ts";
+import { createRng, shuffle } from "../rng/mod.ts";
 import { checkInteger } from "../validate/mod.ts";
 import { type JudgedImage, type JudgedRate, type JudgeRates, judgeRates, judgeScene } from "./scene_judge.ts";
 
@@ -69,11 +69,7 @@ export function validateJudge(options: ValidateJudgeOptions = {}): JudgeValidati
   checkInteger("validate the judge", "count", count, 1);
   checkInteger("validate the judge", "seed", seed, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
   const rng = createRng(seed);
-  const order = prompts.map((_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
+  const order = shuffle(prompts.map((_, i) => i), rng);
   const truths = [];
   const wrongs: { scene: ReturnType<typeof sampleScene>; kind: WrongKind }[] = [];
   for (let i = 0; i < count; i++) {

@@ -5,7 +5,7 @@
  */
 import * as tf from "../backend/tf.ts";
 import { Adam } from "../optim/adam.ts";
-import type { Rng } from "../rng/mod.ts";
+import { type Rng, shuffle } from "../rng/mod.ts";
 import { checkDtype, checkInRange, checkInteger, checkShape, errorMessage } from "../validate/mod.ts";
 import { Classifier, type ClassifierConfig, resolveClassifierConfig } from "./classifier.ts";
 import { checkImages } from "./_images.ts";
@@ -97,10 +97,5 @@ export async function trainClassifier(
 
 /** A uniformly random permutation of 0..n−1 (Fisher–Yates). */
 function permutation(n: number, rng: Rng): Int32Array {
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
+  return shuffle(Int32Array.from({ length: n }, (_, i) => i), rng);
 }

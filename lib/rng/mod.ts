@@ -193,3 +193,28 @@ export function restoreRng(state: RngState): Rng {
   }
   return new Sfc32(state);
 }
+
+/**
+ * Shuffles in place with Fisher–Yates (from the last item down, each swapped with a uniform draw
+ * at or below it), so a seed gives the same order everywhere.
+ *
+ * @param items An array or typed array, reordered in place.
+ * @param rng The generator of the swaps.
+ * @returns `items`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { createRng, shuffle } from "@dimo/dimo";
+ * const order = shuffle([0, 1, 2, 3, 4], createRng(3));
+ * assert.deepEqual([...order].sort(), [0, 1, 2, 3, 4]);
+ * assert.deepEqual(shuffle([0, 1, 2, 3, 4], createRng(3)), order);
+ * ```
+ */
+export function shuffle<A extends { length: number; [index: number]: unknown }>(items: A, rng: Rng): A {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
+}
