@@ -27,7 +27,6 @@ import { type Chart, encodePng, imageGrid, trainingCurves } from "../lib/viz/mod
 import type { Experiment, ExperimentContext } from "./registry.ts";
 import type { ResultImage, ResultRow, Results, RuntimeRow } from "./results.ts";
 import { Progress, type ProgressReporter } from "../lib/progress/mod.ts";
-import { pathKind } from "./files.ts";
 import { teacherRowSampler } from "./teacher_sampler.ts";
 import {
   type ClassifierSettings,
@@ -37,7 +36,7 @@ import {
   type TokenizerSettings,
   type TrainingData,
 } from "./image_networks.ts";
-import { checkpointPlan, type NetworkRecord, withoutCurves } from "./network_store.ts";
+import { checkpointSource, type NetworkRecord, withoutCurves } from "./network_store.ts";
 import { type DistillSettings, type ProfileName, resolveProfile, type TeacherSettings } from "./settings.ts";
 
 /** Settings of one profile. */
@@ -176,30 +175,6 @@ export function shippedCheckpoints(dataset: ImageDatasetName): string {
   return `checkpoints/${dataset}`;
 }
 
-/**
- * The checkpoint directory a run starts from: `--checkpoints` when given; for the quick and smoke
- * profiles, the shipped networks when they are there; else `--out` when an earlier run of the
- * profile left networks there (the run goes on from them); else none (train everything). Prints
- * which networks it loads and which it trains, and fails if it holds none (see
- * {@linkcode checkpointPlan}).
- */
-async function checkpointSource(context: ExperimentContext, dataset: ImageDatasetName) {
-  const shipped = shippedCheckpoints(dataset);
-  const earlier =
-    (await Promise.all(NETWORK_NAMES.map((name) => pathKind(`${context.out}/${name}.safetensors`))))
-      .includes("file");
-  const source = context.checkpoints ??
-    (context.profile !== "full" && await pathKind(shipped) === "directory"
-      ? shipped
-      : earlier
-      ? context.out
-      : undefined);
-  if (source !== undefined) {
-    console.log((await checkpointPlan(source, NETWORK_NAMES, context.teacher)).summary);
-  }
-  return source;
-}
-
 /** One line per network: trained here (settings, seconds) or loaded (and how it was trained). */
 function describeNetworks(records: Readonly<Record<string, NetworkRecord>>): string[] {
   return NETWORK_NAMES.map((name) => {
@@ -232,7 +207,8 @@ export async function runImages(
   settings: ImageProfile,
   sources?: { readonly load: (split: ImageSplit) => Promise<ImageDataset> },
 ): Promise<Results> {
-  const source = await checkpointSource(context, dataset); // first: a bad directory fails before any work
+  // First: a bad directory fails before any work.
+  const source = await checkpointSource(context, NETWORK_NAMES, shippedCheckpoints(dataset));
   const overrides = context.overrides ?? [];
   const profile = resolveProfile(`run ${dataset}`, settings, overrides);
   const rng = createRng(context.seed);

@@ -86,6 +86,39 @@ export async function checkpointPlan<Name extends string>(
   return { loaded, trained, summary };
 }
 
+/**
+ * The checkpoint directory a run starts from: `--checkpoints` when given; for the quick and smoke
+ * profiles, the shipped networks when they are there; else `--out` when an earlier run left
+ * networks there (the run goes on from them); else none (train everything). Prints which networks
+ * it loads and which it trains, and fails if it holds none (see {@linkcode checkpointPlan}).
+ *
+ * @param run The command line's choices: `checkpoints`, `profile`, `out` and `teacher`.
+ * @param names The experiment's networks.
+ * @param shipped Where its shipped networks live.
+ * @returns The directory, or `undefined`.
+ */
+export async function checkpointSource<Name extends string>(
+  run: {
+    readonly checkpoints?: string;
+    readonly profile: string;
+    readonly out: string;
+    readonly teacher?: string;
+  },
+  names: readonly Name[],
+  shipped: string,
+): Promise<string | undefined> {
+  const earlier = (await Promise.all(names.map((name) => pathKind(`${run.out}/${name}.safetensors`))))
+    .includes("file");
+  const source = run.checkpoints ??
+    (run.profile !== "full" && await pathKind(shipped) === "directory"
+      ? shipped
+      : earlier
+      ? run.out
+      : undefined);
+  if (source !== undefined) console.log((await checkpointPlan(source, names, run.teacher)).summary);
+  return source;
+}
+
 /** The records without their training curves (which go into charts instead), for a results' config. */
 export function withoutCurves(
   records: Readonly<Record<string, NetworkRecord>>,

@@ -33,9 +33,8 @@ import { type Chart, encodePng, imageGrid, trainingCurves } from "../lib/viz/mod
 import { Progress } from "../lib/progress/mod.ts";
 import type { Experiment, ExperimentContext } from "./registry.ts";
 import type { ResultImage, ResultRow, Results, RuntimeRow } from "./results.ts";
-import { pathKind } from "./files.ts";
 import { teacherRowSampler } from "./teacher_sampler.ts";
-import { checkpointPlan, type NetworkRecord, withoutCurves } from "./network_store.ts";
+import { checkpointSource, type NetworkRecord, withoutCurves } from "./network_store.ts";
 import { type DistillSettings, type ProfileName, resolveProfile, type TeacherSettings } from "./settings.ts";
 import {
   type EncoderSettings,
@@ -247,26 +246,6 @@ async function sampleGrids(
 }
 
 /**
- * The checkpoint directory a run starts from: `--checkpoints`; for quick and smoke, the shipped
- * networks when present; else `--out` when an earlier run left networks there; else none (train).
- */
-async function checkpointSource(context: ExperimentContext): Promise<string | undefined> {
-  const earlier = (await Promise.all(
-    SCENE_NETWORK_NAMES.map((name) => pathKind(`${context.out}/${name}.safetensors`)),
-  )).includes("file");
-  const source = context.checkpoints ??
-    (context.profile !== "full" && await pathKind(SHIPPED_SCENE_CHECKPOINTS) === "directory"
-      ? SHIPPED_SCENE_CHECKPOINTS
-      : earlier
-      ? context.out
-      : undefined);
-  if (source !== undefined) {
-    console.log((await checkpointPlan(source, SCENE_NETWORK_NAMES, context.teacher)).summary);
-  }
-  return source;
-}
-
-/**
  * Runs the scenes experiment with explicit settings.
  *
  * @param context The command line's choices.
@@ -274,7 +253,7 @@ async function checkpointSource(context: ExperimentContext): Promise<string | un
  * @returns The results: the GenEval and HPS tables, runtimes, grids and curves.
  */
 export async function runScenes(context: ExperimentContext, settings: SceneProfile): Promise<Results> {
-  const source = await checkpointSource(context);
+  const source = await checkpointSource(context, SCENE_NETWORK_NAMES, SHIPPED_SCENE_CHECKPOINTS);
   const overrides = context.overrides ?? [];
   const profile = resolveProfile("run scenes", settings, overrides);
   const rng = createRng(context.seed);
