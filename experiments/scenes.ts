@@ -16,9 +16,11 @@ import {
   sampleScene,
   SCENE_STYLES,
   SCENE_TASKS,
+  scenesToTensor,
   type SceneStyle,
   type SceneTask,
   type StyledPrompt,
+  tensorToScenes,
 } from "../lib/data/mod.ts";
 import {
   judgeRates,
@@ -143,14 +145,14 @@ interface Generated {
 }
 
 /** Generates one image per prompt in chunks, timing sampling and decoding together. */
-async function generate(
+function generate(
   label: string,
   prompts: readonly StyledPrompt[],
   ids: tf.Tensor2D,
   networks: SceneNetworks,
   sampler: (prompts: tf.Tensor2D) => tf.Tensor2D,
   context: ExperimentContext,
-): Promise<Generated> {
+): Generated {
   const n = prompts.length;
   const progress = new Progress(`sampling: ${label}`, n, {
     every: CHUNK,
@@ -161,14 +163,11 @@ async function generate(
   const start = performance.now();
   for (let from = 0; from < n; from += CHUNK) {
     const size = Math.min(CHUNK, n - from);
-    const pixels = tf.tidy(() => {
-      const tokens = sampler(tf.slice(ids, [from, 0], [size, -1]));
-      return tf.cast(tf.round(tf.mul(tf.clipByValue(networks.tokenizer.decode(tokens), 0, 1), 255)), "int32");
-    });
-    const data = await pixels.data();
-    pixels.dispose();
-    const stride = data.length / size;
-    for (let i = 0; i < size; i++) images.push(Uint8Array.from(data.subarray(i * stride, (i + 1) * stride)));
+    const decoded = tf.tidy(() =>
+      networks.tokenizer.decode(sampler(tf.slice(ids, [from, 0], [size, -1]))) as tf.Tensor4D
+    );
+    images.push(...tensorToScenes(decoded));
+    decoded.dispose();
     progress.tick(from + size);
   }
   return { images, seconds: (performance.now() - start) / 1000 };
@@ -226,12 +225,7 @@ async function sampleGrids(
     const picked = prompts.map((p, i) => (keep(p) ? i : -1)).filter((i) => i >= 0).slice(0, columns);
     if (picked.length === 0) continue;
     const images = rowsOfImages.flatMap((row) => picked.map((i) => row.images[i]!));
-    const tensor = tf.tidy(() =>
-      tf.div(
-        tf.tensor4d(Uint8Array.from(images.flatMap((im) => [...im])), [images.length, 32, 32, 3], "float32"),
-        255,
-      ) as tf.Tensor4D
-    );
+    const tensor = scenesToTensor(images);
     const grid = await imageGrid(tensor, { columns: picked.length, scale: 3 });
     tensor.dispose();
     grids.push({
@@ -357,11 +351,11 @@ export async function runScenes(context: ExperimentContext, settings: SceneProfi
         rng.fork(`teacher/${steps}`),
       );
       const label = `teacher, ${steps} steps`;
-      const { images, seconds } = await generate(label, prompts, ids, networks, teacherRow.sample, context);
+      const { images, seconds } = generate(label, prompts, ids, networks, teacherRow.sample, context);
       await score("Teacher", teacherRow.method, steps, images, seconds);
     }
     const stream = rng.fork("dimo");
-    const { images, seconds } = await generate(
+    const { images, seconds } = generate(
       "Di[M]O",
       prompts,
       ids,

@@ -196,3 +196,31 @@ export function scenesToTensor(images: readonly Uint8Array[]): tf.Tensor4D {
   });
   return tf.tensor4d(data, [images.length, SCENE_SIZE, SCENE_SIZE, 3], "float32");
 }
+
+/**
+ * The inverse of {@linkcode scenesToTensor}: images in [0, 1] back to one byte array each, rounded
+ * and clamped to 0 … 255 (a decoder's output may overshoot). Reads the tensor back synchronously.
+ *
+ * @param images float32 `[N, 32, 32, 3]`; they stay the caller's.
+ * @returns N images of {@linkcode SCENE_IMAGE_BYTES} bytes.
+ *
+ * @example A round trip
+ * ```ts
+ * import assert from "node:assert";
+ * import { renderScene, scenesToTensor, tensorToScenes, tf, useBackend } from "@dimo/dimo";
+ * await useBackend("cpu");
+ * const image = renderScene({ prompt: { task: "single_object", shape: "circle" }, style: "flat", objects: [], seed: 1 });
+ * const batch = scenesToTensor([image]);
+ * assert.deepEqual(tensorToScenes(batch), [image]);
+ * tf.dispose(batch);
+ * ```
+ */
+export function tensorToScenes(images: tf.Tensor4D): Uint8Array[] {
+  const bytes = tf.tidy(() => tf.clipByValue(tf.round(tf.mul(images, 255)), 0, 255));
+  const values = bytes.dataSync();
+  bytes.dispose();
+  return Array.from(
+    { length: images.shape[0] },
+    (_, i) => Uint8Array.from(values.subarray(i * SCENE_IMAGE_BYTES, (i + 1) * SCENE_IMAGE_BYTES)),
+  );
+}

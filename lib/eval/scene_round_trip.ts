@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from "../backend/tf.ts";
-import { SCENE_IMAGE_BYTES, scenesToTensor } from "../data/mod.ts";
+import { SCENE_IMAGE_BYTES, scenesToTensor, tensorToScenes } from "../data/mod.ts";
 import type { PatchTokenizer } from "../tokenizer/mod.ts";
 import { errorMessage } from "../validate/mod.ts";
 
@@ -47,14 +47,11 @@ export function sceneRoundTrip(
     throw new TypeError(errorMessage("round-trip scenes", "tokenizer", "of [*, 32, 32, 3] images", shape));
   }
   return (images) => {
-    const bytes = tf.tidy(() => {
-      const decoded = tokenizer.decode(tokenizer.encode(scenesToTensor(images)));
-      return tf.clipByValue(tf.round(tf.mul(decoded, 255)), 0, 255);
-    });
-    const values = bytes.dataSync();
-    bytes.dispose();
-    return images.map((_, i) =>
-      Uint8Array.from(values.subarray(i * SCENE_IMAGE_BYTES, (i + 1) * SCENE_IMAGE_BYTES))
-    );
+    const decoded = tf.tidy(() => tokenizer.decode(tokenizer.encode(scenesToTensor(images))) as tf.Tensor4D);
+    try {
+      return tensorToScenes(decoded);
+    } finally {
+      decoded.dispose();
+    }
   };
 }
