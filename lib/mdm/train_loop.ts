@@ -69,7 +69,7 @@ export interface TrainTeacherOptions {
    * @default {100}
    */
   readonly checkpointEvery?: number;
-  /** Stops the training after the iterations in flight, its state saved to `checkpoint`. */
+  /** Stops the training at its next checkpoint (within `checkpointEvery` iterations), its state saved. */
   readonly signal?: AbortSignal;
 }
 
