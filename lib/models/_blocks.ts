@@ -7,7 +7,7 @@
 import * as tf from "../backend/tf.ts";
 import { matMul } from "../backend/ops.ts";
 import { gelu, layerNorm, linear } from "./layers.ts";
-import type { ParameterSpec } from "./_params.ts";
+import { denseSpecs, normSpecs, type ParameterSpec } from "./_params.ts";
 
 /** Looks a parameter up by name. */
 export type ParamLookup = (name: string) => tf.Tensor;
@@ -86,20 +86,12 @@ export function block(
 
 /** The names and shapes of one block's parameters, in the order {@linkcode block} uses them. */
 export function blockSpecs(prefix: string, width: number, hidden: number): ParameterSpec[] {
-  const norm = (name: string): ParameterSpec[] => [
-    { name: `${prefix}.${name}.weight`, shape: [width], init: "ones" },
-    { name: `${prefix}.${name}.bias`, shape: [width], init: "zeros" },
-  ];
-  const dense = (name: string, inputs: number, outputs: number): ParameterSpec[] => [
-    { name: `${prefix}.${name}.weight`, shape: [inputs, outputs], init: "normal" },
-    { name: `${prefix}.${name}.bias`, shape: [outputs], init: "zeros" },
-  ];
   return [
-    ...norm("ln1"),
-    ...dense("attn.qkv", width, 3 * width),
-    ...dense("attn.proj", width, width),
-    ...norm("ln2"),
-    ...dense("mlp.fc1", width, hidden),
-    ...dense("mlp.fc2", hidden, width),
+    ...normSpecs(`${prefix}.ln1`, width),
+    ...denseSpecs(`${prefix}.attn.qkv`, width, 3 * width),
+    ...denseSpecs(`${prefix}.attn.proj`, width, width),
+    ...normSpecs(`${prefix}.ln2`, width),
+    ...denseSpecs(`${prefix}.mlp.fc1`, width, hidden),
+    ...denseSpecs(`${prefix}.mlp.fc2`, hidden, width),
   ];
 }

@@ -17,6 +17,22 @@ export interface ParameterSpec {
   readonly init: Init;
 }
 
+/** A LayerNorm's `name.weight` (γ, ones) and `name.bias` (β, zeros), each `[width]`. */
+export function normSpecs(name: string, width: number): ParameterSpec[] {
+  return [
+    { name: `${name}.weight`, shape: [width], init: "ones" },
+    { name: `${name}.bias`, shape: [width], init: "zeros" },
+  ];
+}
+
+/** A dense layer's `name.weight` `[inputs, outputs]` and `name.bias` `[outputs]` (zeros). */
+export function denseSpecs(name: string, inputs: number, outputs: number): ParameterSpec[] {
+  return [
+    { name: `${name}.weight`, shape: [inputs, outputs], init: "normal" },
+    { name: `${name}.bias`, shape: [outputs], init: "zeros" },
+  ];
+}
+
 /** MaskGIT's `trunc_normal_(std=0.02)` scale for weights and embeddings. */
 const INIT_STD = 0.02;
 

@@ -10,7 +10,7 @@ import { embed } from "../backend/ops.ts";
 import type { TextEncoderConfig } from "./config.ts";
 import { block, blockSpecs, type Dropout, type ParamLookup } from "./_blocks.ts";
 import { layerNorm } from "./layers.ts";
-import type { ParameterSpec } from "./_params.ts";
+import { normSpecs, type ParameterSpec } from "./_params.ts";
 
 /** The parameters of a text encoder under `prefix` (`text.tok_emb.weight`, `text.blocks.0…`). */
 export function textEncoderSpecs(prefix: string, config: TextEncoderConfig): ParameterSpec[] {
@@ -20,8 +20,7 @@ export function textEncoderSpecs(prefix: string, config: TextEncoderConfig): Par
     { name: `${prefix}.pos_emb`, shape: [contextLength, width], init: "normal" },
     ...Array.from({ length: layers }, (_, i) => blockSpecs(`${prefix}.blocks.${i}`, width, mlpRatio * width))
       .flat(),
-    { name: `${prefix}.ln_f.weight`, shape: [width], init: "ones" },
-    { name: `${prefix}.ln_f.bias`, shape: [width], init: "zeros" },
+    ...normSpecs(`${prefix}.ln_f`, width),
   ];
 }
 

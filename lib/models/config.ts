@@ -74,6 +74,14 @@ export interface TransformerConfig {
    * @default {undefined} (class-conditional)
    */
   readonly text?: TextEncoderConfig;
+  /**
+   * Whether the blocks sit between MaskGIT's own `first_layer` and `last_layer`, as in its
+   * checkpoints: LayerNorm → Linear → GELU → LayerNorm → Linear on the embeddings, and LayerNorm →
+   * Linear → GELU → LayerNorm (ε = 10⁻¹² in all four norms) in place of the final LayerNorm. Set it
+   * to load an official MaskGIT transformer; dimo's own networks leave it out.
+   * @default {undefined} (one final LayerNorm)
+   */
+  readonly maskgitLayers?: boolean;
 }
 
 /**
@@ -143,7 +151,11 @@ export const DEFAULT_TRANSFORMER_CONFIG: TransformerConfig = Object.freeze({
   outputMaskClass: true,
 });
 
-const FIELDS = [...Object.keys(DEFAULT_TRANSFORMER_CONFIG), "text"] as (keyof TransformerConfig)[];
+const FIELDS = [
+  ...Object.keys(DEFAULT_TRANSFORMER_CONFIG),
+  "text",
+  "maskgitLayers",
+] as (keyof TransformerConfig)[];
 
 /**
  * Fills the defaults into a partial configuration and validates every field.
@@ -197,9 +209,32 @@ export function resolveTransformerConfig(partial: Partial<TransformerConfig> = {
       throw new TypeError(errorMessage(action, key, "a boolean", config[key]));
     }
   }
-  const text = config.text === undefined ? undefined : resolveTextEncoderConfig(config.text, action);
-  return Object.freeze(text === undefined ? config : { ...config, text });
+  const { text, maskgitLayers, ...rest } = config;
+  if (maskgitLayers !== undefined && typeof maskgitLayers !== "boolean") {
+    throw new TypeError(errorMessage(action, "maskgitLayers", "a boolean", maskgitLayers));
+  }
+  // Optional fields appear only when set, so configurations saved before they existed compare equal.
+  return Object.freeze({
+    ...rest,
+    ...(text === undefined ? {} : { text: resolveTextEncoderConfig(text, action) }),
+    ...(maskgitLayers ? { maskgitLayers } : {}),
+  });
 }
+
+/**
+ * The official MaskGIT ImageNet-256 transformer of Maskgit-pytorch (`MaskGIT_ImageNet_256.pth`):
+ * the defaults with its `first_layer` and `last_layer` ({@linkcode TransformerConfig.maskgitLayers}),
+ * 174,160,874 parameters in its checkpoint.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { MASKGIT_IMAGENET_CONFIG } from "@dimo/dimo";
+ * assert.equal(MASKGIT_IMAGENET_CONFIG.heads, 16);
+ * assert.equal(MASKGIT_IMAGENET_CONFIG.maskgitLayers, true);
+ * ```
+ */
+export const MASKGIT_IMAGENET_CONFIG: TransformerConfig = resolveTransformerConfig({ maskgitLayers: true });
 
 /** Where each kind of token lives in the embedding table and the output head. */
 export interface TokenLayout {

@@ -53,3 +53,13 @@ Deno.test("tokenLayout() places codes, mask, classes and the null class in one t
   const noMaskClass = resolveTransformerConfig({ codebookSize: 8, numClasses: 3, outputMaskClass: false });
   assert.equal(tokenLayout(noMaskClass).vocabSize, 8);
 });
+
+Deno.test("resolveTransformerConfig() keeps maskgitLayers only when set, and checks it is a boolean", () => {
+  assert.equal(resolveTransformerConfig({ maskgitLayers: true }).maskgitLayers, true);
+  assert.ok(!("maskgitLayers" in resolveTransformerConfig({ maskgitLayers: false })));
+  assert.deepEqual(resolveTransformerConfig({ maskgitLayers: false }), resolveTransformerConfig());
+  assert.throws(
+    () => resolveTransformerConfig({ maskgitLayers: "yes" as unknown as boolean }),
+    /'maskgitLayers' must be a boolean: current value is "yes"/,
+  );
+});

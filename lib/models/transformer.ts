@@ -15,8 +15,8 @@ import { type TokenLayout, tokenLayout, type TransformerConfig } from "./config.
 import type { Condition, Denoiser } from "./denoiser.ts";
 import { encodeText, textEncoderSpecs } from "./_text_encoder.ts";
 import { block, blockSpecs, type Dropout } from "./_blocks.ts";
-import { layerNorm, linear } from "./layers.ts";
-import { type ParameterSpec, ParameterStore } from "./_params.ts";
+import { gelu, layerNorm, linear } from "./layers.ts";
+import { denseSpecs, normSpecs, type ParameterSpec, ParameterStore } from "./_params.ts";
 
 /**
  * Variance-preserving Gaussian noise on the visual-token embeddings, e' = σ·n + √(1−σ²)·e,
@@ -71,13 +71,35 @@ function conditionPositions(config: TransformerConfig): number {
   return 1 + (config.text?.contextLength ?? 0);
 }
 
+/** MaskGIT's four LayerNorms around the blocks use ε = 10⁻¹²; the blocks' own use PyTorch's 10⁻⁵. */
+const MASKGIT_LAYER_EPS = 1e-12;
+
 function textSpecs(config: TransformerConfig): ParameterSpec[] {
   if (config.text === undefined) return [];
-  const dense = (name: string): ParameterSpec[] => [
-    { name: `${name}.weight`, shape: [config.text!.width, config.width], init: "normal" },
-    { name: `${name}.bias`, shape: [config.width], init: "zeros" },
+  return [
+    ...textEncoderSpecs(TEXT, config.text),
+    ...denseSpecs("cond.pooled", config.text.width, config.width),
+    ...denseSpecs("cond.states", config.text.width, config.width),
   ];
-  return [...textEncoderSpecs(TEXT, config.text), ...dense("cond.pooled"), ...dense("cond.states")];
+}
+
+/** MaskGIT's `first_layer`, and its `last_layer` in place of the final LayerNorm `ln_f`. */
+function outerSpecs(config: TransformerConfig): { first: ParameterSpec[]; last: ParameterSpec[] } {
+  const { width } = config;
+  if (!config.maskgitLayers) return { first: [], last: normSpecs("ln_f", width) };
+  return {
+    first: [
+      ...normSpecs("first.norm1", width),
+      ...denseSpecs("first.fc1", width, width),
+      ...normSpecs("first.norm2", width),
+      ...denseSpecs("first.fc2", width, width),
+    ],
+    last: [
+      ...normSpecs("last.norm1", width),
+      ...denseSpecs("last.fc", width, width),
+      ...normSpecs("last.norm2", width),
+    ],
+  };
 }
 
 function transformerSpecs(config: TransformerConfig): ParameterSpec[] {
@@ -87,17 +109,15 @@ function transformerSpecs(config: TransformerConfig): ParameterSpec[] {
   // MaskGIT's tied head has a bias per position and class; an untied head is a plain linear layer.
   const head: ParameterSpec[] = tiedHead
     ? [{ name: "head.bias", shape: [seqLen, vocabSize], init: "zeros" }]
-    : [
-      { name: "head.weight", shape: [width, vocabSize], init: "normal" },
-      { name: "head.bias", shape: [vocabSize], init: "zeros" },
-    ];
+    : denseSpecs("head", width, vocabSize);
+  const { first, last } = outerSpecs(config);
   return [
     { name: "tok_emb.weight", shape: [tableRows, width], init: "normal" },
     { name: "pos_emb", shape: [seqLen + conditionPositions(config), width], init: "normal" },
     ...textSpecs(config),
+    ...first,
     ...blocks.flat(),
-    { name: "ln_f.weight", shape: [width], init: "ones" },
-    { name: "ln_f.bias", shape: [width], init: "zeros" },
+    ...last,
     ...head,
   ];
 }
@@ -111,8 +131,9 @@ function transformerSpecs(config: TransformerConfig): ParameterSpec[] {
  * positions.
  *
  * Dropout (training only) acts where MaskGIT's does: on the attention weights, after the MLP's
- * GELU and after its output layer. Unlike MaskGIT (`MaskGit_src/Network/transformer.py`), there
- * are no `first_layer`/`last_layer` MLPs around the blocks, only the final LayerNorm.
+ * GELU and after its output layer. MaskGIT (`Network/transformer.py` of Maskgit-pytorch) also wraps
+ * the blocks in a `first_layer` and a `last_layer`: {@linkcode TransformerConfig.maskgitLayers}
+ * adds them, to load its checkpoints; by default only a final LayerNorm follows the blocks.
  *
  * The model owns its `tf.Variable`s, named like PyTorch's state dict
  * (`blocks.0.attn.qkv.weight`); dense weights are stored `[in, out]`.
@@ -229,7 +250,7 @@ export class Transformer {
       visual = tf.add(tf.mul(noise.noise, sigma), tf.mul(visual, Math.sqrt(1 - sigma * sigma)));
     }
     const embedded = tf.add(tf.concat([visual, this.#conditionTokens(condition)], 1), p("pos_emb"));
-    let x = tf.reshape(embedded, [batch * positions, width]);
+    let x = this.#first(tf.reshape(embedded, [batch * positions, width]), dropout);
     // A block's intermediates go when it ends (a tape keeps what its gradient needs): without one, a
     // forward pass holds one block's activations at a time instead of every block's.
     for (let i = 0; i < layers; i++) {
@@ -238,8 +259,29 @@ export class Transformer {
     }
     // Only the visual positions are read out; the class position is dropped before the last norm.
     const visualOut = tf.slice(tf.reshape(x, [batch, positions, width]), [0, 0, 0], [batch, seqLen, width]);
-    const h = layerNorm(tf.reshape(visualOut, [batch * seqLen, width]), p("ln_f.weight"), p("ln_f.bias"));
-    return this.#head(h, batch);
+    return this.#head(this.#last(tf.reshape(visualOut, [batch * seqLen, width]), dropout), batch);
+  }
+
+  /** MaskGIT's `first_layer`: LN → dropout → Linear → GELU → LN → dropout → Linear; else nothing. */
+  #first(x: tf.Tensor, dropout: Dropout): tf.Tensor {
+    if (!this.config.maskgitLayers) return x;
+    const h = this.#dense(dropout(this.#norm(x, "first.norm1", MASKGIT_LAYER_EPS)), "first.fc1");
+    return this.#dense(dropout(this.#norm(gelu(h), "first.norm2", MASKGIT_LAYER_EPS)), "first.fc2");
+  }
+
+  /** MaskGIT's `last_layer`: LN → dropout → Linear → GELU → LN; else the final LayerNorm. */
+  #last(x: tf.Tensor, dropout: Dropout): tf.Tensor {
+    if (!this.config.maskgitLayers) return this.#norm(x, "ln_f");
+    const h = this.#dense(dropout(this.#norm(x, "last.norm1", MASKGIT_LAYER_EPS)), "last.fc");
+    return this.#norm(gelu(h), "last.norm2", MASKGIT_LAYER_EPS);
+  }
+
+  #norm(x: tf.Tensor, name: string, eps?: number): tf.Tensor {
+    return layerNorm(x, this.#params.get(`${name}.weight`), this.#params.get(`${name}.bias`), eps);
+  }
+
+  #dense(x: tf.Tensor, name: string): tf.Tensor {
+    return linear(x, this.#params.get(`${name}.weight`), this.#params.get(`${name}.bias`));
   }
 
   /** The class token `[B, 1, d]`, or the pooled prompt state then the prompt's states, `[B, 1 + P, d]`. */
@@ -264,7 +306,7 @@ export class Transformer {
     const { seqLen, width, tiedHead } = this.config;
     const { vocabSize } = this.layout;
     const p = (name: string) => this.#params.get(name);
-    if (!tiedHead) return tf.reshape(linear(h, p("head.weight"), p("head.bias")), [batch, seqLen, vocabSize]);
+    if (!tiedHead) return tf.reshape(this.#dense(h, "head"), [batch, seqLen, vocabSize]);
     // MaskGIT scores every table row and keeps the first V; scoring only those is the same.
     const rows = tf.slice(p("tok_emb.weight"), [0, 0], [vocabSize, width]);
     const logits = tf.reshape(matMul(h, rows, true), [batch, seqLen, vocabSize]);

@@ -430,3 +430,55 @@ Deno.test({
     });
   },
 });
+
+Deno.test("Transformer with maskgitLayers has MaskGIT's first_layer and last_layer in place of ln_f", async () => {
+  await withoutLeaks(async () => {
+    const model = new Transformer(tiny({ maskgitLayers: true }), { rng: createRng(0) });
+    const names = Object.keys(model.namedWeights());
+    for (
+      const name of [
+        "first.norm1",
+        "first.fc1",
+        "first.norm2",
+        "first.fc2",
+        "last.norm1",
+        "last.fc",
+        "last.norm2",
+      ]
+    ) {
+      assert.ok(names.includes(`${name}.weight`) && names.includes(`${name}.bias`), name);
+    }
+    assert.ok(!names.includes("ln_f.weight"));
+    assert.deepEqual(model.namedWeights()["first.fc1.weight"].shape, [8, 8]);
+    // Both layers act on the stream: zeroing first.fc1 makes every row after first_layer the same
+    // constant, so the logits no longer depend on the tokens or the label.
+    const before = await logitsOf(model);
+    const zero = (...names: string[]) =>
+      tf.tidy(() =>
+        names.forEach((name) => model.namedWeights()[name].assign(tf.zerosLike(model.namedWeights()[name])))
+      );
+    zero("first.fc1.weight", "first.fc1.bias");
+    const after = await logitsOf(model);
+    assert.notDeepEqual(Array.from(before), Array.from(after));
+    const perPosition = (data: Float32Array, batch: number) =>
+      Array.from(data.slice(batch * 5 * 8, (batch + 1) * 5 * 8));
+    assert.deepEqual(perPosition(after, 0), perPosition(after, 1));
+    // last_layer ends in a LayerNorm whose β alone survives a zero last.fc: logits = β·tok_embᵀ + bias.
+    zero("last.fc.weight", "last.fc.bias");
+    const flat = await logitsOf(model);
+    const bias = await model.namedWeights()["head.bias"].data();
+    const table = model.namedWeights()["tok_emb.weight"];
+    const beta = model.namedWeights()["last.norm2.bias"];
+    const expected = tf.tidy(() =>
+      tf.add(tf.matMul(tf.reshape(beta, [1, 8]), table.slice([0, 0], [8, 8]), false, true), 0)
+    );
+    const row = await expected.data();
+    expected.dispose();
+    for (let position = 0; position < 5; position++) {
+      for (let v = 0; v < 8; v++) {
+        assert.ok(Math.abs(flat[position * 8 + v] - (row[v] + bias[position * 8 + v])) < 1e-5);
+      }
+    }
+    model.dispose();
+  });
+});
