@@ -107,8 +107,10 @@ export function downsample(x: tf.Tensor4D, name: string, p: ParamLookup): tf.Ten
 export function upsample(x: tf.Tensor4D, name: string, p: ParamLookup): tf.Tensor4D {
   return tf.tidy(() => {
     const [b, h, w, c] = x.shape;
-    const blocks = tf.tile(tf.reshape(x, [b, h, 1, w, 1, c]), [1, 1, 2, 1, 2, 1]);
-    return conv(tf.reshape(blocks, [b, 2 * h, 2 * w, c]), name, p);
+    // Rank-3 tiles (every backend has them): each pixel twice along its row, then each row twice.
+    const pixels = tf.tile(tf.reshape(x, [b * h * w, 1, c]), [1, 2, 1]);
+    const rows = tf.tile(tf.reshape(pixels, [b * h, 1, 2 * w * c]), [1, 2, 1]);
+    return conv(tf.reshape(rows, [b, 2 * h, 2 * w, c]), name, p);
   });
 }
 

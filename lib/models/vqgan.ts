@@ -30,7 +30,7 @@ export type VqganSource =
 
 /** Options of {@linkcode Vqgan.encode}. */
 export interface VqganEncodeOptions {
-  /** Images per forward pass, bounding memory (a 256 × 256 × 128 float32 map is 32 MiB). @default {4} */
+  /** Images per forward pass, bounding memory (a 256 × 256 × 128 float32 map is 32 MiB). @default {2} */
   readonly batch?: number;
   /**
    * Whether to read the images' range back and check it is [0, 1]; skipped on webgpu, which
@@ -52,7 +52,7 @@ function initialiser(name: string, shape: readonly number[]): ParameterSpec["ini
   return shape.length === 1 ? "ones" : "normal";
 }
 
-const DEFAULT_BATCH = 4;
+const DEFAULT_BATCH = 2;
 
 /**
  * A VQGAN: a convolutional encoder to a grid of latents, each replaced by the id of its nearest

@@ -165,15 +165,27 @@ Deno.test("downsample() pads one zero row below and one column right, then convo
 });
 
 Deno.test("upsample() repeats each value over a 2 × 2 block before its convolution", async () => {
+  const [h, w, c] = [2, 3, 2];
+  const x = Array.from({ length: h * w * c }, (_, i) => i + 1);
+  const want = Array.from({ length: 4 * h * w * c }, (_, i) => {
+    const [row, column, channel] = [Math.floor(i / (2 * w * c)), Math.floor(i / c) % (2 * w), i % c];
+    return x[(Math.floor(row / 2) * w + Math.floor(column / 2)) * c + channel];
+  });
+  assert.deepEqual(want.slice(0, 8), [1, 2, 1, 2, 3, 4, 3, 4]);
   await withoutLeaks(async () => {
-    const identity = [0, 0, 0, 0, 1, 0, 0, 0, 0];
+    // A 3 × 3 convolution that passes every channel through unchanged.
+    const identity = Array.from(
+      { length: 9 * c * c },
+      (_, i) => (i >= 4 * c * c && i < 5 * c * c && (i - 4 * c * c) % (c + 1) === 0 ? 1 : 0),
+    );
     const weights: Record<string, tf.Tensor> = {
-      "u.weight": tf.tensor4d(identity, [3, 3, 1, 1]),
-      "u.bias": tf.tensor1d([0]),
+      "u.weight": tf.tensor4d(identity, [3, 3, c, c]),
+      "u.bias": tf.tensor1d([0, 0]),
     };
-    const input = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
+    const input = tf.tensor4d(x, [1, h, w, c]);
     const y = upsample(input, "u", (name) => weights[name]);
-    assert.deepEqual(Array.from(await y.data()), [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
+    assert.deepEqual(y.shape, [1, 2 * h, 2 * w, c]);
+    assert.deepEqual(Array.from(await y.data()), want);
     tf.dispose([input, y, ...Object.values(weights)]);
   });
 });
