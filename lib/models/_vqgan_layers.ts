@@ -50,7 +50,8 @@ export function conv(x: tf.Tensor4D, name: string, p: ParamLookup): tf.Tensor4D 
   });
 }
 
-const normed = (x: tf.Tensor4D, name: string, p: ParamLookup) =>
+/** {@linkcode groupNorm} with the scale `${name}.weight` and the shift `${name}.bias`. */
+export const norm = (x: tf.Tensor4D, name: string, p: ParamLookup): tf.Tensor4D =>
   groupNorm(x, p(`${name}.weight`), p(`${name}.bias`));
 
 /**
@@ -59,8 +60,8 @@ const normed = (x: tf.Tensor4D, name: string, p: ParamLookup) =>
  */
 export function resBlock(x: tf.Tensor4D, name: string, p: ParamLookup): tf.Tensor4D {
   return tf.tidy(() => {
-    const h = conv(swish(normed(x, `${name}.norm1`, p)), `${name}.conv1`, p);
-    const out = conv(swish(normed(h, `${name}.norm2`, p)), `${name}.conv2`, p);
+    const h = conv(swish(norm(x, `${name}.norm1`, p)), `${name}.conv1`, p);
+    const out = conv(swish(norm(h, `${name}.norm2`, p)), `${name}.conv2`, p);
     const skip = x.shape[3] === out.shape[3] ? x : conv(x, `${name}.nin_shortcut`, p);
     return tf.add(skip, out);
   });
@@ -80,7 +81,7 @@ function dense(rows: tf.Tensor, name: string, p: ParamLookup): tf.Tensor {
 export function attnBlock(x: tf.Tensor4D, name: string, p: ParamLookup): tf.Tensor4D {
   return tf.tidy(() => {
     const [b, h, w, c] = x.shape;
-    const rows = tf.reshape(normed(x, `${name}.norm`, p), [b * h * w, c]);
+    const rows = tf.reshape(norm(x, `${name}.norm`, p), [b * h * w, c]);
     const [q, k, v] = ["q", "k", "v"].map((part) =>
       tf.reshape(dense(rows, `${name}.${part}`, p), [b, h * w, c])
     );

@@ -15,8 +15,8 @@ import {
   attnBlock,
   conv,
   downsample,
-  groupNorm,
   nearestCode,
+  norm,
   resBlock,
   swish,
   upsample,
@@ -135,15 +135,9 @@ export class Vqgan {
 
   /** GroupNorm → swish → convolution: the end of the encoder and of the decoder. */
   #out(h: tf.Tensor4D, prefix: string): tf.Tensor4D {
-    const p = this.#p;
     return replace(
       h,
-      (x) =>
-        conv(
-          swish(groupNorm(x, p(`${prefix}.norm_out.weight`), p(`${prefix}.norm_out.bias`))),
-          `${prefix}.conv_out`,
-          p,
-        ),
+      (x) => conv(swish(norm(x, `${prefix}.norm_out`, this.#p)), `${prefix}.conv_out`, this.#p),
     );
   }
 
