@@ -378,7 +378,7 @@ Deno.test("Vqgan.encode() and decode() refuse bad shapes, dtypes, ranges and bat
   vqgan.dispose();
 });
 
-Deno.test("saveVqgan() and loadVqgan() round-trip a model and name a missing or mis-shaped tensor", async () => {
+Deno.test("saveVqgan() and loadVqgan() round-trip a model and name a missing, mis-shaped or extra tensor", async () => {
   await Deno.mkdir(".tmp", { recursive: true });
   const dir = await Deno.makeTempDir({ dir: ".tmp" });
   try {
@@ -412,7 +412,15 @@ Deno.test("saveVqgan() and loadVqgan() round-trip a model and name a missing or 
         loadVqgan(`${dir}/misshapen.safetensors`),
         /'encoder.conv_in.weight' must be of shape \[3, 3, 3, 32\]: current value is \[32,3,3,3\]/,
       );
-      tf.dispose([tokens, a, b, pytorchLayout]);
+      // A checkpoint converted with its training-only tensors (LPIPS, discriminator) still in it.
+      const lossWeight = tf.zeros([2]);
+      const extra = { ...model.namedWeights(), "loss.discriminator.main.0.weight": lossWeight };
+      await saveConfigured(`${dir}/extra.safetensors`, extra, { key: "dimo.vqgan", config });
+      await assert.rejects(
+        loadVqgan(`${dir}/extra.safetensors`),
+        /'loss.discriminator.main.0.weight' must be a parameter of this model/,
+      );
+      tf.dispose([tokens, a, b, pytorchLayout, lossWeight]);
       model.dispose();
       loaded.dispose();
     });
