@@ -33,8 +33,8 @@ export interface VqganEncodeOptions {
   /** Images per forward pass, bounding memory (a 256 × 256 × 128 float32 map is 32 MiB). @default {2} */
   readonly batch?: number;
   /**
-   * Whether to read the images' range back and check it is [0, 1]; skipped on webgpu, which
-   * cannot read back synchronously.
+   * Whether to read the input's range back and check it (pixels in [0, 1] to encode, ids ≥ 0 to
+   * decode); skipped on webgpu, which cannot read back synchronously.
    * @default {true}
    */
   readonly validateRange?: boolean;
