@@ -1,7 +1,8 @@
 /**
  * Networks: the {@linkcode Denoiser} interface samplers and the distillation step see, and a
  * MaskGIT-shaped bidirectional {@linkcode Transformer} that provides it, with its configuration,
- * layers and named, freezable weights.
+ * layers and named, freezable weights; and the {@linkcode Vqgan} tokenizer of MaskGIT's ImageNet
+ * models, images ↔ codebook ids, named as the official checkpoint.
  *
  * @example Teacher, student and aux from one initialisation
  * ```ts
@@ -32,3 +33,6 @@ export * from "./classifier_checkpoint.ts";
 export * from "./dual_encoder.ts";
 export * from "./dual_encoder_train.ts";
 export * from "./dual_encoder_checkpoint.ts";
+export * from "./vqgan_config.ts";
+export * from "./vqgan.ts";
+export * from "./vqgan_checkpoint.ts";
