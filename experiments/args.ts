@@ -76,14 +76,23 @@ export const FLAGS = [
     name: "teacher",
     kind: "string",
     value: "FILE",
-    help: "a saved teacher (.safetensors) to start from instead of training one",
+    help:
+      "a saved teacher (.safetensors) to start from instead of training one (imagenet: the converted MaskGIT)",
   },
   {
     name: "checkpoints",
     kind: "string",
     value: "DIR",
     help: "a directory of saved networks to start from; the missing ones are trained",
-    experiments: ["mnist", "fashion", "scenes"],
+    experiments: ["mnist", "fashion", "scenes", "imagenet"],
+  },
+  {
+    name: "vqgan",
+    kind: "string",
+    value: "FILE",
+    help:
+      "the VQGAN (.safetensors, converted by tools/convert_checkpoint.py) that decodes the teacher's tokens",
+    experiments: ["imagenet"],
   },
   {
     name: "eval-samples",

@@ -44,6 +44,7 @@ export async function main(args: string[]): Promise<void> {
     checkOneOf(`run ${name}`, "--sweep", sweep.trim(), experiment.sweeps ?? []);
   }
   if (options.teacher !== undefined) await checkReadable("--teacher", options.teacher, "file");
+  if (options.vqgan !== undefined) await checkReadable("--vqgan", options.vqgan, "file");
   if (options.checkpoints !== undefined) {
     await checkReadable("--checkpoints", options.checkpoints, "directory");
   }
@@ -64,6 +65,7 @@ export async function main(args: string[]): Promise<void> {
     backend,
     sweep: options.sweep,
     teacher: options.teacher,
+    vqgan: options.vqgan,
     checkpoints: options.checkpoints,
     evalSamples: options["eval-samples"],
     out,

@@ -10,6 +10,7 @@ import type { Results } from "./results.ts";
 import { exactJoint } from "./exact_joint.ts";
 import { imageExperiment } from "./images.ts";
 import { scenesExperiment } from "./scenes.ts";
+import { imagenetExperiment } from "./imagenet.ts";
 
 /** What an experiment gets from the command line. */
 export interface ExperimentContext {
@@ -25,6 +26,8 @@ export interface ExperimentContext {
   readonly sweep?: string;
   /** A trained teacher checkpoint to start from instead of training one. */
   readonly teacher?: string;
+  /** A VQGAN checkpoint that decodes the teacher's tokens (the ImageNet experiment). */
+  readonly vqgan?: string;
   /** A directory of saved networks to start from (experiments that train several networks). */
   readonly checkpoints?: string;
   /** Generated samples per evaluated row, instead of the profile's. */
@@ -51,7 +54,7 @@ export interface Experiment {
 }
 
 /** The name of a known experiment. */
-export type ExperimentName = "exact-joint" | "mnist" | "fashion" | "scenes";
+export type ExperimentName = "exact-joint" | "mnist" | "fashion" | "scenes" | "imagenet";
 
 /** Name → experiment; the first entry runs when no name is given. */
 export const EXPERIMENTS: Readonly<Record<ExperimentName, Experiment>> = {
@@ -59,4 +62,5 @@ export const EXPERIMENTS: Readonly<Record<ExperimentName, Experiment>> = {
   mnist: imageExperiment("mnist"),
   fashion: imageExperiment("fashion"),
   scenes: scenesExperiment,
+  imagenet: imagenetExperiment,
 };

@@ -65,16 +65,19 @@ export interface DistillSettings {
  * assert.throws(() => resolveProfile("run exact-joint", EXACT_JOINT_PROFILES.quick, ["teacher.iterations=0.5"]), RangeError);
  * ```
  */
-export function resolveProfile<P extends DistillSettings & { readonly teacher: TeacherSettings }>(
+export function resolveProfile<P extends DistillSettings & { readonly teacher?: TeacherSettings }>(
   action: string,
   profile: P,
   overrides: readonly string[] = [],
 ): P & { readonly distill: DistillConfig } {
   const set = applyOverrides({ ...profile, distill: resolveDistillConfig(profile.distill) }, overrides);
-  for (const key of ["width", "layers", "heads", "iterations", "batch"] as const) {
-    checkInteger(action, `teacher.${key}`, set.teacher[key], key === "iterations" ? 0 : 1);
+  // A profile without a teacher to train (the ImageNet experiment loads the official one) has none to check.
+  if (set.teacher !== undefined) {
+    for (const key of ["width", "layers", "heads", "iterations", "batch"] as const) {
+      checkInteger(action, `teacher.${key}`, set.teacher[key], key === "iterations" ? 0 : 1);
+    }
+    checkInRange(action, "teacher.lr", set.teacher.lr, Number.MIN_VALUE, Infinity);
   }
-  checkInRange(action, "teacher.lr", set.teacher.lr, Number.MIN_VALUE, Infinity);
   checkInteger(action, "distillIterations", set.distillIterations, 0);
   return Object.freeze({ ...set, distill: resolveDistillConfig(set.distill) });
 }

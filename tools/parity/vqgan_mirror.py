@@ -203,14 +203,22 @@ class Vqgan(nn.Module):
         self.post_quant_conv = conv(config["embedDim"], config["latentChannels"], 1)
 
     @torch.no_grad()
-    def encode_tokens(self, x01):
-        """Images float [B, inChannels, H, W] in [0, 1] -> nearest-code ids int64 [B, (H/f)*(W/f)], row-major."""
+    def encode_tokens(self, x01, with_margins=False):
+        """Images float [B, inChannels, H, W] in [0, 1] -> nearest-code ids int64 [B, (H/f)*(W/f)], row-major.
+
+        With with_margins, also how decisively each nearest code wins: (d2 - d1) / d1, the second
+        smallest squared distance over the smallest, less one ([B, (H/f)*(W/f)]).
+        """
         z = self.quant_conv(self.encoder(2 * x01 - 1))
         b, d, height, width = z.shape
         flat = z.permute(0, 2, 3, 1).reshape(-1, d)
         codes = self.quantize.embedding.weight
         distances = flat.pow(2).sum(1, keepdim=True) + codes.pow(2).sum(1) - 2 * flat @ codes.t()
-        return distances.argmin(1).reshape(b, height * width)  # argmin: first index on ties
+        ids = distances.argmin(1).reshape(b, height * width)  # argmin: first index on ties
+        if not with_margins:
+            return ids
+        two = distances.topk(2, 1, largest=False).values
+        return ids, ((two[:, 1] - two[:, 0]) / two[:, 0].clamp(min=1e-12)).reshape(b, height * width)
 
     @torch.no_grad()
     def decode_tokens(self, ids, grid=None):

@@ -1,0 +1,225 @@
+/**
+ * dimo's MaskGIT transformer and VQGAN against the PyTorch mirrors, on the fixtures that
+ * `tools/parity/write_fixtures.py` writes (random weights in the official checkpoint formats,
+ * converted by `tools/convert_checkpoint.py`):
+ *
+ *   deno task parity uniforms DIR     the uniforms dimo's MaskGIT sampler will draw, for the mirror
+ *   deno task parity check DIR [--backend NAME]
+ *
+ * `check` prints one row per comparison and exits non-zero if any fails: logits within 1e-3 of their
+ * largest magnitude; the MaskGIT sampler (8 steps, ramped guidance, no Gumbel noise) giving the
+ * official rule's tokens; decoded pixels within 1e-3 of their range; encoded tokens equal wherever
+ * the nearest code wins by a relative margin above 1e-4.
+ *
+ * @module
+ */
+import {
+  createRng,
+  loadSafetensors,
+  loadTransformer,
+  loadVqgan,
+  sampleMaskGit,
+  tf,
+  type Transformer,
+  useBackend,
+  type Vqgan,
+} from "@dimo/dimo";
+import { saveSafetensors } from "../../lib/io/safetensors_file.ts";
+
+/** One comparison of dimo's output with the mirror's. */
+export interface ParityRow {
+  readonly name: string;
+  /** What was measured, in words with the number. */
+  readonly measured: string;
+  /** What passing requires. */
+  readonly required: string;
+  readonly pass: boolean;
+}
+
+/** The fixture's inputs and what the mirror wrote, by name; the caller disposes them. */
+async function tensorsOf(
+  path: string,
+): Promise<{ tensors: Record<string, tf.Tensor>; metadata: Record<string, string> }> {
+  return await loadSafetensors(path);
+}
+
+/** The draws of {@linkcode sampleMaskGit} with `createRng(seed)` and no Gumbel noise: one uniform per position a step. */
+function samplerUniforms(seed: number, steps: number, batch: number, seqLen: number): tf.Tensor3D {
+  const rng = createRng(seed);
+  return tf.tidy(() =>
+    tf.stack(
+      Array.from({ length: steps }, () => tf.randomUniform([batch, seqLen], 0, 1, "float32", rng.seed())),
+    ) as tf.Tensor3D
+  );
+}
+
+const SAMPLER_SEED = 0;
+
+/**
+ * Writes `uniforms.safetensors` into a fixture directory, for the mirror's sampler.
+ *
+ * @param dir A directory written by `write_fixtures.py models`.
+ */
+export async function writeUniforms(dir: string): Promise<void> {
+  const { tensors, metadata } = await tensorsOf(`${dir}/inputs.safetensors`);
+  const transformer = await loadTransformer(`${dir}/maskgit.safetensors`);
+  try {
+    const [batch] = tensors["sampler.labels"].shape;
+    const uniforms = samplerUniforms(SAMPLER_SEED, Number(metadata.steps), batch, transformer.config.seqLen);
+    await saveSafetensors(`${dir}/uniforms.safetensors`, { uniforms });
+    uniforms.dispose();
+  } finally {
+    transformer.dispose();
+    tf.dispose(Object.values(tensors));
+  }
+}
+
+function maxAbs(t: tf.Tensor): number {
+  return tf.tidy(() => tf.max(tf.abs(t)).dataSync()[0]);
+}
+
+function closeRow(
+  name: string,
+  actual: tf.Tensor,
+  expected: tf.Tensor,
+  scale: number,
+  unit: string,
+): ParityRow {
+  const error = tf.tidy(() => maxAbs(tf.sub(actual, expected)));
+  const relative = error / scale;
+  return {
+    name,
+    measured: `max |Δ| ${error.toExponential(2)} = ${relative.toExponential(2)} of ${unit} ${
+      scale.toPrecision(4)
+    }`,
+    required: "≤ 1e-3",
+    pass: relative <= 1e-3,
+  };
+}
+
+async function samplerRow(
+  transformer: Transformer,
+  labels: tf.Tensor1D,
+  expected: tf.Tensor,
+  metadata: Record<string, string>,
+): Promise<ParityRow> {
+  const { config, layout } = transformer;
+  const tokens = sampleMaskGit(transformer.asDenoiser(), labels, createRng(SAMPLER_SEED), {
+    seqLen: config.seqLen,
+    maskId: layout.maskId,
+    codebookSize: config.codebookSize,
+    steps: Number(metadata.steps),
+    guidance: { kind: "linear", scale: 1 + Number(metadata.guidance) },
+    nullClass: layout.nullClass,
+    gumbelTemperature: 0,
+  });
+  const [ours, theirs] = [Array.from(await tokens.data()), Array.from(await expected.data())];
+  tokens.dispose();
+  const differ = ours.filter((t, i) => t !== theirs[i]).length;
+  return {
+    name: `MaskGIT sampler, ${metadata.steps} steps, w = ${metadata.guidance}, no Gumbel noise`,
+    measured: `${differ} of ${ours.length} tokens differ`,
+    required: "0",
+    pass: differ === 0,
+  };
+}
+
+async function encodeRow(
+  vqgan: Vqgan,
+  images: tf.Tensor4D,
+  expected: tf.Tensor,
+  margins: tf.Tensor,
+): Promise<ParityRow> {
+  const tokens = vqgan.encode(images);
+  const [ours, theirs, margin] = [await tokens.data(), await expected.data(), await margins.data()].map((d) =>
+    Array.from(d)
+  );
+  tokens.dispose();
+  let differ = 0;
+  let decisive = 0;
+  ours.forEach((t, i) => {
+    if (t === theirs[i]) return;
+    differ++;
+    if (margin[i] > 1e-4) decisive++;
+  });
+  return {
+    name: "VQGAN encode: nearest codes",
+    measured: `${differ} of ${ours.length} tokens differ, ${decisive} of them with a relative margin > 1e-4`,
+    required: "0 with a margin",
+    pass: decisive === 0,
+  };
+}
+
+/**
+ * Compares dimo with the mirror on one fixture directory.
+ *
+ * @param dir A directory with the converted models, the inputs, the uniforms and the references.
+ * @returns One row per comparison.
+ */
+export async function checkParity(dir: string): Promise<ParityRow[]> {
+  const inputs = await tensorsOf(`${dir}/inputs.safetensors`);
+  const references = await tensorsOf(`${dir}/references.safetensors`);
+  const transformer = await loadTransformer(`${dir}/maskgit.safetensors`);
+  const vqgan = await loadVqgan(`${dir}/vqgan.safetensors`);
+  const x = inputs.tensors;
+  const y = references.tensors;
+  try {
+    const uniforms = samplerUniforms(
+      SAMPLER_SEED,
+      Number(inputs.metadata.steps),
+      ...(y["sampler.tokens"].shape as [number, number]),
+    );
+    const written = (await tensorsOf(`${dir}/uniforms.safetensors`)).tensors.uniforms;
+    const replayed = maxAbs(tf.sub(uniforms, written)) === 0;
+    tf.dispose([uniforms, written]);
+    if (!replayed) {
+      throw new Error(`Cannot check parity as '${dir}/uniforms.safetensors' is not what the sampler draws`);
+    }
+    const logits = transformer.apply(x["maskgit.tokens"] as tf.Tensor2D, x["maskgit.labels"] as tf.Tensor1D);
+    const pixels = vqgan.decode(x["vqgan.codes"] as tf.Tensor2D);
+    const range = tf.tidy(() =>
+      tf.max(y["vqgan.pixels"]).dataSync()[0] - tf.min(y["vqgan.pixels"]).dataSync()[0]
+    );
+    const rows = [
+      closeRow(
+        "MaskGIT logits",
+        logits,
+        y["maskgit.logits"],
+        maxAbs(y["maskgit.logits"]),
+        "the largest magnitude",
+      ),
+      await samplerRow(transformer, x["sampler.labels"] as tf.Tensor1D, y["sampler.tokens"], inputs.metadata),
+      closeRow("VQGAN decode: pixels", pixels, y["vqgan.pixels"], range, "their range"),
+      await encodeRow(vqgan, x["vqgan.images"] as tf.Tensor4D, y["vqgan.tokens"], y["vqgan.margins"]),
+    ];
+    tf.dispose([logits, pixels]);
+    return rows;
+  } finally {
+    transformer.dispose();
+    vqgan.dispose();
+    tf.dispose([...Object.values(x), ...Object.values(y)]);
+  }
+}
+
+if (import.meta.main) {
+  const [command, dir, flag, backend] = Deno.args;
+  const usage = "usage: check.ts uniforms DIR | check.ts check DIR [--backend NAME]";
+  if (!["uniforms", "check"].includes(command) || dir === undefined) {
+    console.error(usage);
+    Deno.exit(2);
+  }
+  const info = await useBackend(flag === "--backend" ? backend : "cpu");
+  console.log(`backend: ${info.name}`);
+  if (command === "uniforms") {
+    await writeUniforms(dir);
+    console.log(`${dir}/uniforms.safetensors written`);
+  } else {
+    const rows = await checkParity(dir);
+    const { metadata } = await tensorsOf(`${dir}/references.safetensors`);
+    console.log(`references by PyTorch ${metadata.torch} on ${metadata.device}`);
+    for (const row of rows) {
+      console.log(`${row.pass ? "pass" : "FAIL"}  ${row.name}: ${row.measured} (required ${row.required})`);
+    }
+    if (!rows.every((row) => row.pass)) Deno.exit(1);
+  }
+}
