@@ -4,7 +4,7 @@
  * converted by `tools/convert_checkpoint.py`):
  *
  *   deno task parity uniforms DIR     the uniforms dimo's MaskGIT sampler will draw, for the mirror
- *   deno task parity check DIR [--backend NAME]
+ *   deno task parity check DIR [--backend NAME]   (default: DIMO_BACKEND, else auto)
  *
  * `check` prints one row per comparison and exits non-zero if any fails: logits within 1e-3 of their
  * largest magnitude; the MaskGIT sampler (8 steps, ramped guidance, no Gumbel noise) giving the
@@ -24,6 +24,7 @@ import {
   useBackend,
   type Vqgan,
 } from "@dimo/dimo";
+import { chooseBackendName } from "@dimo/dimo/backend";
 import { saveSafetensors } from "../../lib/io/safetensors_file.ts";
 
 /** One comparison of dimo's output with the mirror's. */
@@ -170,7 +171,7 @@ export async function checkParity(dir: string): Promise<ParityRow[]> {
       ...(y["sampler.tokens"].shape as [number, number]),
     );
     const written = (await tensorsOf(`${dir}/uniforms.safetensors`)).tensors.uniforms;
-    const replayed = maxAbs(tf.sub(uniforms, written)) === 0;
+    const replayed = tf.tidy(() => maxAbs(tf.sub(uniforms, written))) === 0;
     tf.dispose([uniforms, written]);
     if (!replayed) {
       throw new Error(`Cannot check parity as '${dir}/uniforms.safetensors' is not what the sampler draws`);
@@ -208,7 +209,7 @@ if (import.meta.main) {
     console.error(usage);
     Deno.exit(2);
   }
-  const info = await useBackend(flag === "--backend" ? backend : "cpu");
+  const info = await useBackend(flag === "--backend" ? backend : chooseBackendName());
   console.log(`backend: ${info.name}`);
   if (command === "uniforms") {
     await writeUniforms(dir);

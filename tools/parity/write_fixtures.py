@@ -36,8 +36,8 @@ from vqgan_mirror import build_vqgan  # noqa: E402
 SIZES = {
     "tiny": {
         "maskgit": dict(codebook_size=16, num_classes=3, seq_len=16, width=32, layers=2, heads=4, mlp_ratio=4),
-        "vqgan": {"channels": 32, "channelMultipliers": [1, 1, 2], "resBlocks": 1, "attentionResolutions": [4],
-                  "resolution": 16, "latentChannels": 8, "embedDim": 8, "codebookSize": 16},
+        "vqgan": {"channels": 32, "channelMultipliers": [1, 2], "resBlocks": 1, "attentionResolutions": [4],
+                  "resolution": 8, "latentChannels": 8, "embedDim": 8, "codebookSize": 16},
     },
     "imagenet": {
         "maskgit": dict(codebook_size=1024, num_classes=1000, seq_len=256, width=768, layers=24, heads=16,
@@ -67,14 +67,17 @@ def write(path, arrays, metadata=None):
 
 
 def read(path):
+    """The arrays of a safetensors file and its metadata."""
     with open(path, "rb") as file:
         data = file.read()
     size = struct.unpack("<Q", data[:8])[0]
     header = json.loads(data[8:8 + size])
-    header.pop("__metadata__", None)
+    metadata = header.pop("__metadata__", {})
     types = {"F32": "<f4", "I32": "<i4"}
-    return {name: np.frombuffer(data[8 + size + h["data_offsets"][0]:8 + size + h["data_offsets"][1]],
-                                types[h["dtype"]]).reshape(h["shape"]) for name, h in header.items()}
+    start = 8 + size
+    arrays = {name: np.frombuffer(data[start + h["data_offsets"][0]:start + h["data_offsets"][1]],
+                                  types[h["dtype"]]).reshape(h["shape"]) for name, h in header.items()}
+    return arrays, metadata
 
 
 def randomize_vqgan(model, generator):
@@ -135,11 +138,9 @@ def references(directory):
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    with open(f"{directory}/inputs.safetensors", "rb") as file:
-        size = json.loads(file.read(8 + struct.unpack("<Q", file.read(8))[0])[8:])["__metadata__"]["size"]
-    sizes = SIZES[size]
-    inputs = read(f"{directory}/inputs.safetensors")
-    uniforms = read(f"{directory}/uniforms.safetensors")["uniforms"]
+    inputs, metadata = read(f"{directory}/inputs.safetensors")
+    sizes = SIZES[metadata["size"]]
+    uniforms = read(f"{directory}/uniforms.safetensors")[0]["uniforms"]
     maskgit = MaskGitMirror(**sizes["maskgit"])
     maskgit.load_state_dict(torch.load(f"{directory}/maskgit.pth")["model_state_dict"], strict=True)
     maskgit = maskgit.to(device).eval()
