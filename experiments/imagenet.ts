@@ -3,7 +3,9 @@
  * transformer as the teacher and its VQGAN as the tokenizer, both converted to dimo's files by
  * `tools/convert_checkpoint.py` (the weights cannot be shipped; the README says where they are).
  * Di[M]O runs at the paper's ImageNet settings (the defaults of `DistillConfig`: r_init 0.6,
- * σ = 0.1, forward KL, teacher guidance 2, Adam 1e-5, EMA 0.9999, batch 64), resumable from `--out`.
+ * σ = 0.1, forward KL, teacher guidance 2, Adam 1e-5, EMA 0.9999, batch 64), with two batches
+ * accumulated into each update (the official run's global batch of 128, on one card), resumable
+ * from `--out`.
  *
  * Rows: the teacher with the MaskGIT sampler at each step count of the profile and the one-step
  * student, each with its seconds per image (decoding through the VQGAN included) and a sample grid
@@ -57,13 +59,16 @@ const SAMPLER = { guidance: 4, gumbelTemperature: 4.5, steps: [16, 8, 4, 2] } as
 /** Goldfish, macaw, golden retriever, arctic fox, otter, giant panda, balloon, cheeseburger, volcano, alp. */
 const CLASSES = [1, 88, 207, 279, 360, 388, 417, 933, 980, 970] as const;
 
+/** The paper's settings, with the official global batch (64 on each of 2 GPUs) as 2 × 64 on one card. */
+const DISTILL = { accumulation: 2 } as const;
+
 /**
  * The profiles: the paper's distillation settings throughout; `smoke` checks the pipeline in two
  * iterations, `quick` distils briefly, `full` distils at length in resumable chunks (a GPU's work).
  */
 export const IMAGENET_PROFILES = {
   smoke: {
-    distill: {},
+    distill: DISTILL,
     distillIterations: 2,
     sampler: { ...SAMPLER, steps: [8, 2] },
     classes: CLASSES.slice(0, 2),
@@ -76,7 +81,13 @@ export const IMAGENET_PROFILES = {
     classes: CLASSES.slice(0, 4),
     imagesPerClass: 2,
   },
-  full: { distill: {}, distillIterations: 20_000, sampler: SAMPLER, classes: CLASSES, imagesPerClass: 4 },
+  full: {
+    distill: DISTILL,
+    distillIterations: 20_000,
+    sampler: SAMPLER,
+    classes: CLASSES,
+    imagesPerClass: 4,
+  },
 } as const satisfies Record<string, ImagenetProfile>;
 
 /** Where the README explains how to get and convert the official checkpoints. */

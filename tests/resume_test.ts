@@ -12,6 +12,7 @@ import {
   distillStep,
   distillStudent,
   loadDistillCheckpoint,
+  loadSafetensors,
   type ProgressUpdate,
   resolveDistillConfig,
   resolveTransformerConfig,
@@ -22,6 +23,7 @@ import {
   Transformer,
 } from "@dimo/dimo";
 import { useTestBackend, withoutLeaks } from "../lib/backend/testing.ts";
+import { saveSafetensors } from "../lib/io/safetensors_file.ts";
 
 await useTestBackend();
 
@@ -187,4 +189,28 @@ Deno.test("a state file of another seed or another teacher is refused, naming wh
     [teacher, sameShape].forEach((m) => m.dispose());
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a checkpoint written before a setting existed loads with that setting at its default", async () => {
+  const teacher = new Transformer(teacherConfig, { rng: createRng(7) });
+  await withoutLeaks(async () => {
+    const state = createDistillState(teacher, config, 1);
+    await Deno.mkdir(".tmp", { recursive: true });
+    const dir = await Deno.makeTempDir({ dir: ".tmp" });
+    const path = `${dir}/run.safetensors`;
+    await saveDistillCheckpoint(path, state);
+    state.dispose();
+    // The file as an earlier dimo wrote it: no 'accumulation' in the stored configuration.
+    const { tensors, metadata } = await loadSafetensors(path);
+    const { accumulation: _, ...older } = JSON.parse(metadata["dimo.distill.config"]);
+    await saveSafetensors(path, tensors, {
+      metadata: { ...metadata, "dimo.distill.config": JSON.stringify(older) },
+    });
+    tf.dispose(Object.values(tensors));
+    const loaded = await loadDistillCheckpoint(path, { teacher, config, seed: 1 });
+    assert.equal(loaded.config.accumulation, 1);
+    loaded.dispose();
+    await Deno.remove(dir, { recursive: true });
+  });
+  teacher.dispose();
 });

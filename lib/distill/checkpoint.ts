@@ -15,7 +15,8 @@ import {
   stringifyConfigJson,
 } from "../io/json.ts";
 import type { Transformer } from "../models/transformer.ts";
-import type { DistillConfig } from "./config.ts";
+import { type DistillConfig, resolveDistillConfig } from "./config.ts";
+import { resolveTransformerConfig } from "../models/config.ts";
 import {
   type DistillConditioning,
   type DistillState,
@@ -147,9 +148,10 @@ export async function loadDistillCheckpoint(
     const json = JSON.parse(metadata[STATE_KEY]) as DistillStateJson;
     const hash = await teacherSha256(teacher);
     const checks = [
-      ["teacher.", teacher.config, parseConfigJson(metadata[TEACHER_KEY])],
+      // Resolved, so that settings added since the file was written compare at their defaults.
+      ["teacher.", teacher.config, resolveTransformerConfig(parseConfigJson(metadata[TEACHER_KEY]))],
       ["", { teacherSha256: hash }, { teacherSha256: metadata[TEACHER_HASH_KEY] }],
-      ["", config, parseConfigJson(metadata[CONFIG_KEY])],
+      ["", config, resolveDistillConfig(parseConfigJson(metadata[CONFIG_KEY]))],
       ["", { seed }, { seed: json.seed }],
     ] as const;
     for (const [prefix, wanted, saved] of checks) {

@@ -85,6 +85,13 @@ export interface DistillConfig {
    */
   readonly batch: number;
   /**
+   * Batches of B whose gradients are averaged into each update, of the student and of the aux
+   * model alike: the update of a global batch of `accumulation · B` samples with the memory of B.
+   * An integer ≥ 1.
+   * @default {1} (the official MaskGIT run's global 128 is 64 a GPU on 2 GPUs: 2 on one card)
+   */
+  readonly accumulation: number;
+  /**
    * The temperature of the student's training-time sample x_θ ~ softmax(z_θ / τ), finite and > 0.
    * @default {1} (official config `gen_temp: 1`)
    */
@@ -122,6 +129,8 @@ export interface PartialDistillConfig {
   readonly dropout?: boolean;
   /** Replaces {@linkcode DistillConfig.batch}. */
   readonly batch?: number;
+  /** Replaces {@linkcode DistillConfig.accumulation}. */
+  readonly accumulation?: number;
   /** Replaces {@linkcode DistillConfig.genTemperature}. */
   readonly genTemperature?: number;
 }
@@ -144,6 +153,7 @@ export const DEFAULT_DISTILL_CONFIG: DistillConfig = deepFreeze({
   freezeEmbeddings: true,
   dropout: true,
   batch: 64,
+  accumulation: 1,
   genTemperature: 1,
 });
 
@@ -201,6 +211,7 @@ export function resolveDistillConfig(partial: PartialDistillConfig = {}): Distil
   checkBoolean("freezeEmbeddings", c.freezeEmbeddings);
   checkBoolean("dropout", c.dropout);
   checkInteger(ACTION, "batch", c.batch, 1);
+  checkInteger(ACTION, "accumulation", c.accumulation, 1);
   checkFinite("genTemperature", c.genTemperature);
   checkInRange(ACTION, "genTemperature", c.genTemperature, Number.MIN_VALUE, Infinity);
   return deepFreeze({ ...c, init, divergence, studentAdam, auxAdam, schedule: { ...c.schedule } });

@@ -64,6 +64,8 @@ Deno.test("resolveDistillConfig() rejects bad values, naming the dotted field an
     [{ updateRatio: 0 }, /'updateRatio'.*0/],
     [{ updateRatio: 1.5 }, /'updateRatio'.*1\.5/],
     [{ batch: 0 }, /'batch'/],
+    [{ accumulation: 0 }, /'accumulation'.*0/],
+    [{ accumulation: 1.5 }, /'accumulation'.*1\.5/],
     [{ init: { rInit: { kind: "fixed", value: 1.5 } } }, /'init\.rInit\.value'.*1\.5/],
     [{ init: { rInit: { kind: "uniform", low: 0.7, high: 0.2 } } }, /'init\.rInit\.high'.*0\.2/],
     [{ init: { sigma: 1 } }, /'init\.sigma'.*1/],

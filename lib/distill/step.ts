@@ -18,6 +18,7 @@ import {
   type StudentBatch,
 } from "./_batch.ts";
 import type { DistillState } from "./state.ts";
+import { accumulatedStep, type Share } from "./_accumulate.ts";
 import { maskGradient, surrogateLoss } from "./surrogate.ts";
 
 /** What one {@linkcode distillStep} did, as plain numbers for logs and charts. */
@@ -125,7 +126,7 @@ export async function distillStep(
   const aux = await auxStep(state, options.labels);
   state.studentEma.update();
   state.iteration = iteration + 1;
-  const { batch } = state.config;
+  const samples = state.config.batch * state.config.accumulation;
   const { kept: keptStudent, ...studentNumbers } = student;
   const { kept: keptAux, ...auxNumbers } = aux;
   return {
@@ -133,7 +134,7 @@ export async function distillStep(
     studentUpdated: keptStudent > 0,
     ...studentNumbers,
     ...auxNumbers,
-    nonFinite: (studentTurn ? batch - keptStudent : 0) + batch - keptAux,
+    nonFinite: (studentTurn ? samples - keptStudent : 0) + samples - keptAux,
     seconds: (performance.now() - start) / 1000,
   };
 }
@@ -170,8 +171,8 @@ function divergenceSignal(state: DistillState, batch: StudentBatch): Signal {
   });
 }
 
-/** Steps 1–7: sample, re-mask, compute g, and take Adam's step on the surrogate. */
-async function studentStep(state: DistillState, labels?: readonly number[]): Promise<StudentReport> {
+/** Steps 1–7 for one batch: sample, re-mask, compute g, and the surrogate's gradient. */
+async function studentShare(state: DistillState, labels?: readonly number[]): Promise<Share | undefined> {
   const { config, student } = state;
   const rng = state.rng.student;
   const batch = sampleStudentBatch(state, rng, labels);
@@ -182,49 +183,69 @@ async function studentStep(state: DistillState, labels?: readonly number[]): Pro
   const rows = kept.length > 0 ? keepRows({ xInit, condition, noise, masked, g }, kept) : undefined;
   disposeBatch(batch);
   tf.dispose([g, perSample]);
-  if (rows === undefined) return SKIPPED_STUDENT;
+  if (rows === undefined) return undefined;
   try {
     const embeddingNoise = rows.noise && { sigma: config.init.sigma, noise: rows.noise };
-    const { gradNorm, lr } = await state.studentAdam.step(() => {
+    const { value, grads } = state.studentAdam.gradients(() => {
       const zTheta = student.apply(rows.xInit, rows.condition, {
         ...applyOptions(state, rng),
         embeddingNoise,
       });
       return surrogateLoss(zTheta, rows.g, { masked: rows.masked, normalization: config.normalization });
     });
-    const mean = (values: number[]) => kept.reduce((sum, b) => sum + values[b], 0) / kept.length;
-    return {
-      studentGradNorm: gradNorm,
-      studentLr: lr,
-      gSquared: mean(halfSquares),
-      maskedFraction: mean(maskedFractions),
-      kept: kept.length,
-    };
+    return { value, grads, samples: kept.map((b) => [halfSquares[b], maskedFractions[b]]) };
   } finally {
     tf.dispose(Object.values(rows));
   }
 }
 
-/** Step 8: a fresh batch from the updated student, and Adam on the aux model's masked cross-entropy. */
-async function auxStep(state: DistillState, labels?: readonly number[]): Promise<AuxReport> {
+/** Steps 1–7 over the accumulated batches, then Adam's step on the surrogate's mean gradient. */
+async function studentStep(state: DistillState, labels?: readonly number[]): Promise<StudentReport> {
+  const step = await accumulatedStep(
+    state.config.accumulation,
+    state.studentAdam,
+    () => studentShare(state, labels),
+  );
+  if (step === undefined) return SKIPPED_STUDENT;
+  const { report, samples } = step;
+  const mean = (k: number) => samples.reduce((sum, sample) => sum + sample[k], 0) / samples.length;
+  return {
+    studentGradNorm: report.gradNorm,
+    studentLr: report.lr,
+    gSquared: mean(0),
+    maskedFraction: mean(1),
+    kept: samples.length,
+  };
+}
+
+/** Step 8 for one batch: a fresh batch from the updated student, and the aux model's masked cross-entropy's gradient. */
+async function auxShare(state: DistillState, labels?: readonly number[]): Promise<Share | undefined> {
   const { config, aux } = state;
   const rng = state.rng.aux;
   const batch = sampleStudentBatch(state, rng, labels);
   const kept = finiteRows(await batch.studentCheck.data());
   if (kept.length === 0) {
     disposeBatch(batch);
-    return { auxLoss: NaN, auxGradNorm: NaN, auxLr: NaN, kept: 0 };
+    return undefined;
   }
   const { xt, condition, xTheta, masked } = batch;
   const rows = keepRows({ xt, condition, xTheta, masked }, kept);
   disposeBatch(batch);
   try {
-    const { loss, gradNorm, lr } = await state.auxAdam.step(() => {
+    const { value, grads } = state.auxAdam.gradients(() => {
       const zPsi = aux.apply(rows.xt, rows.condition, applyOptions(state, rng));
       return maskedCrossEntropy(zPsi, rows.xTheta, rows.masked, { labelSmoothing: config.auxLabelSmoothing });
     });
-    return { auxLoss: loss, auxGradNorm: gradNorm, auxLr: lr, kept: kept.length };
+    return { value, grads, samples: kept.map(() => []) };
   } finally {
     tf.dispose(Object.values(rows));
   }
+}
+
+/** Step 8 over the accumulated batches, then Adam on the aux model's mean gradient. */
+async function auxStep(state: DistillState, labels?: readonly number[]): Promise<AuxReport> {
+  const step = await accumulatedStep(state.config.accumulation, state.auxAdam, () => auxShare(state, labels));
+  if (step === undefined) return { auxLoss: NaN, auxGradNorm: NaN, auxLr: NaN, kept: 0 };
+  const { report } = step;
+  return { auxLoss: report.loss, auxGradNorm: report.gradNorm, auxLr: report.lr, kept: step.samples.length };
 }

@@ -253,3 +253,23 @@ Deno.test("distillStep() uses given labels and rejects bad ones before any work"
     teacher.dispose();
   });
 });
+
+Deno.test("distillStep() with accumulation 2 draws two batches for each update and counts their samples", async () => {
+  await withoutLeaks(async () => {
+    const teacher = tinyTeacher();
+    const plain = createDistillState(teacher, tinyConfig({ batch: 4 }), 7);
+    const accumulated = createDistillState(teacher, tinyConfig({ batch: 4, accumulation: 2 }), 7);
+    await distillStep(plain);
+    await distillStep(plain);
+    const report = await distillStep(accumulated);
+    // Both streams advance by two batches' draws, while the networks take one update.
+    assert.deepEqual(accumulated.rng.student.state(), plain.rng.student.state());
+    assert.deepEqual(accumulated.rng.aux.state(), plain.rng.aux.state());
+    assert.equal(accumulated.studentAdam.iteration, 1);
+    assert.equal(accumulated.auxAdam.iteration, 1);
+    assert.equal(report.nonFinite, 0);
+    assert.ok(report.studentUpdated && Number.isFinite(report.gSquared) && Number.isFinite(report.auxLoss));
+    [plain, accumulated].forEach((s) => s.dispose());
+    teacher.dispose();
+  });
+});

@@ -206,14 +206,43 @@ export class Adam {
    *   updated).
    */
   async step(loss: () => tf.Scalar): Promise<AdamStepReport> {
-    const { value, grads } = tf.variableGrads(loss, this.#variables as tf.Variable[]);
+    const { value, grads } = this.gradients(loss);
     let report: Promise<AdamStepReport>;
     try {
-      report = this.applyGradients(this.#variables.map((v) => grads[v.name]), value);
+      report = this.applyGradients(grads, value);
     } finally {
-      tf.dispose([value, ...Object.values(grads)]);
+      tf.dispose([value, ...grads.filter((g) => g !== undefined)]);
     }
     return await report;
+  }
+
+  /**
+   * The gradient of `loss` with respect to the variables, without an update: for averaging the
+   * gradients of several batches before one {@linkcode Adam.applyGradients}.
+   *
+   * @param loss A function returning a scalar loss built from the variables.
+   * @returns The loss and one gradient per variable in the constructor's order (undefined where
+   *   the loss does not reach it); the caller disposes them.
+   *
+   * @example Two halves of a batch give the whole batch's gradient
+   * ```ts
+   * import assert from "node:assert";
+   * import { Adam, tf, useBackend } from "@dimo/dimo";
+   * await useBackend("cpu");
+   * const w = tf.variable(tf.scalar(1));
+   * const adam = new Adam([w]);
+   * const loss = (xs: number[]) => () => tf.mean(tf.mul(w, tf.tensor1d(xs))) as tf.Scalar;
+   * const parts = [adam.gradients(loss([1, 2])), adam.gradients(loss([3, 4]))];
+   * const whole = adam.gradients(loss([1, 2, 3, 4]));
+   * const [a, b, all] = await Promise.all([...parts, whole].map(({ grads }) => grads[0]!.data()));
+   * assert.ok(Math.abs((a[0] + b[0]) / 2 - all[0]) < 1e-6);
+   * tf.dispose([w, ...[...parts, whole].flatMap(({ value, grads }) => [value, grads[0]!])]);
+   * adam.dispose();
+   * ```
+   */
+  gradients(loss: () => tf.Scalar): { value: tf.Scalar; grads: (tf.Tensor | undefined)[] } {
+    const { value, grads } = tf.variableGrads(loss, this.#variables as tf.Variable[]);
+    return { value, grads: this.#variables.map((v) => grads[v.name]) };
   }
 
   /**
