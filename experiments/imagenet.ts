@@ -30,7 +30,7 @@ import { Progress } from "../lib/progress/mod.ts";
 import type { Experiment, ExperimentContext } from "./registry.ts";
 import type { ResultImage, ResultRow, Results, RuntimeRow } from "./results.ts";
 import { checkpointSource, makeStudent, NetworkStore, withoutCurves } from "./network_store.ts";
-import { type DistillSettings, resolveProfile } from "./settings.ts";
+import { type DistillSettings, type ProfileName, resolveProfile } from "./settings.ts";
 import { teacherRowSampler } from "./teacher_sampler.ts";
 
 /** Settings of one profile. */
@@ -66,7 +66,7 @@ const DISTILL = { accumulation: 2 } as const;
  * The profiles: the paper's distillation settings throughout; `smoke` checks the pipeline in two
  * iterations, `quick` distils briefly, `full` distils at length in resumable chunks (a GPU's work).
  */
-export const IMAGENET_PROFILES = {
+export const IMAGENET_PROFILES: Readonly<Record<ProfileName, ImagenetProfile>> = {
   smoke: {
     distill: DISTILL,
     distillIterations: 2,
@@ -75,7 +75,7 @@ export const IMAGENET_PROFILES = {
     imagesPerClass: 1,
   },
   quick: {
-    distill: {},
+    distill: DISTILL,
     distillIterations: 200,
     sampler: SAMPLER,
     classes: CLASSES.slice(0, 4),
@@ -88,7 +88,7 @@ export const IMAGENET_PROFILES = {
     classes: CLASSES,
     imagesPerClass: 4,
   },
-} as const satisfies Record<string, ImagenetProfile>;
+};
 
 /** Where the README explains how to get and convert the official checkpoints. */
 const HOW_TO_GET =

@@ -27,6 +27,7 @@ export {
   runExactJoint,
 } from "./exact_joint.ts";
 export { IMAGE_PROFILES, type ImageProfile, runImages, shippedCheckpoints } from "./images.ts";
+export { IMAGENET_PROFILES, type ImagenetProfile, runImagenet } from "./imagenet.ts";
 export { runScenes, SCENE_PROFILES, type SceneProfile, SHIPPED_SCENE_CHECKPOINTS } from "./scenes.ts";
 export { type EncoderSettings, type SceneTokenizerSettings } from "./scene_networks.ts";
 export { type ClassifierSettings, type TokenizerSettings } from "./image_networks.ts";
