@@ -100,7 +100,7 @@ Deno.test("parseExperimentArgs() refuses extra names, unknown flags and flags of
   );
   assert.throws(
     () => parse("exact-joint", "--checkpoints", "checkpoints/mnist"),
-    /Cannot run exact-joint with --checkpoints: only mnist, fashion and scenes take it/,
+    /Cannot run exact-joint with --checkpoints: only mnist, fashion, scenes and imagenet take it/,
   );
   assert.throws(() => parse("--eval-samples", "100"), /Cannot run exact-joint with --eval-samples/);
 });
