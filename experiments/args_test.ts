@@ -114,7 +114,7 @@ Deno.test("helpText() lists every flag with its help, defaults and experiments",
     const line = help.split("\n").find((l) => l.trimStart().startsWith(`--${flag.name}`));
     assert.ok(line?.includes(flag.help), `--${flag.name} in\n${help}`);
   }
-  assert.match(help, /--checkpoints DIR .*\(mnist, fashion, scenes only\)/);
+  assert.match(help, /--checkpoints DIR .*\(mnist, fashion, scenes, imagenet only\)/);
   assert.match(help, /--eval-samples N .*\(mnist, fashion only\)/);
   assert.match(help, /--seed N .*\(default: 0\)/);
   assert.match(help, /^usage: deno task experiment \[exact-joint\|mnist\] \[flags\]/);
