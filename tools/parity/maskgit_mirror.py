@@ -85,7 +85,10 @@ class MaskGitMirror(nn.Module):
             for name, value in self.named_parameters():
                 noise = torch.randn(value.shape, generator=generator)
                 if name == "tok_emb.weight":
-                    value.copy_(noise)
+                    # Logits h·tok_embᵀ of standard deviation about 3, as a trained model's are: with
+                    # N(0, 1) rows they would be √width, and the sampler's probabilities would
+                    # saturate at 1 in float32, tying its confidences.
+                    value.copy_(noise * 3 / math.sqrt(value.shape[1]))
                 elif name == "bias" or "bias" in name.rsplit(".", 1)[-1]:
                     value.copy_(0.02 * noise)
                 elif value.dim() == 1:

@@ -35,11 +35,13 @@ from vqgan_mirror import build_vqgan  # noqa: E402
 
 SIZES = {
     "tiny": {
+        "sampler_batch": 8,
         "maskgit": dict(codebook_size=16, num_classes=3, seq_len=16, width=32, layers=2, heads=4, mlp_ratio=4),
         "vqgan": {"channels": 32, "channelMultipliers": [1, 2], "resBlocks": 1, "attentionResolutions": [4],
                   "resolution": 8, "latentChannels": 8, "embedDim": 8, "codebookSize": 16},
     },
     "imagenet": {
+        "sampler_batch": 2,
         "maskgit": dict(codebook_size=1024, num_classes=1000, seq_len=256, width=768, layers=24, heads=16,
                         mlp_ratio=4),
         "vqgan": {},  # the mirror's defaults: vqgan_imagenet_f16_1024
@@ -127,7 +129,7 @@ def models(size, out):
     write(f"{out}/inputs.safetensors", {
         "maskgit.tokens": tokens.astype(np.int32),
         "maskgit.labels": np.array([0, classes], np.int32)[:BATCH],  # one class, the null class
-        "sampler.labels": np.arange(BATCH, dtype=np.int32) % classes,
+        "sampler.labels": np.arange(sizes["sampler_batch"], dtype=np.int32) % classes,
         "vqgan.codes": codes.astype(np.int32),
         "vqgan.images": images.astype(np.float32),
     }, {"size": size, "steps": str(STEPS), "guidance": str(GUIDANCE)})
