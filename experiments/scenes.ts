@@ -91,12 +91,14 @@ const TOKENIZER = { patch: 4, codebookSize: 1024, samplePatches: 100_000, iterat
 const TEACHER = { width: 96, layers: 3, heads: 4, batch: 64, lr: 1e-3 } as const;
 const SAMPLER = { guidance: 2, gumbelTemperature: 4.5, steps: [48, 32, 16, 8, 4, 2] } as const;
 const ENCODER = { iterations: 600, batch: 64 } as const;
+/** The preference score's bilinear head needs the longer run to rank relations and colours on held-out renders. */
+const PREFERENCE = { iterations: 1200, batch: 64 } as const;
 
 /** The networks of the quick and full profiles: the full profile's recipe, which the shipped ones followed. */
 const NETWORKS = {
   tokenizer: TOKENIZER,
   clip: ENCODER,
-  hps: ENCODER,
+  hps: PREFERENCE,
   teacher: { ...TEACHER, iterations: 1000, trainScenes: 20_000 },
   distill: DISTILL,
   distillIterations: 400,

@@ -5,7 +5,12 @@ import { createPromptTokenizer, renderScene, sampleScenes, scenesToTensor } from
 import { DualEncoder, resolveDualEncoderConfig } from "../models/mod.ts";
 import { createRng } from "../rng/mod.ts";
 import { preferenceScore, validatePreference } from "./preference_score.ts";
-import { sceneContrastiveBatches, trainPreferenceModel } from "./scene_dual_encoder_train.ts";
+import {
+  PREFERENCE_MODEL_CONFIG,
+  sceneContrastiveBatches,
+  trainClipStandIn,
+  trainPreferenceModel,
+} from "./scene_dual_encoder_train.ts";
 
 await useTestBackend();
 
@@ -65,13 +70,17 @@ Deno.test("sceneContrastiveBatches() repeats an iteration's batch and adds negat
 
 Deno.test("trainPreferenceModel() lowers its loss and learns to rank noisy renders lower", async () => {
   const before = tf.memory().numTensors;
-  const untrained = new DualEncoder(resolveDualEncoderConfig(SMALL), { rng: createRng(2).fork("init") });
+  const config = { channels: SMALL.channels, featureWidth: 8, text: SMALL.text };
+  const untrained = new DualEncoder(
+    resolveDualEncoderConfig({ ...PREFERENCE_MODEL_CONFIG, ...config }),
+    { rng: createRng(2).fork("init") },
+  );
   const start = await validatePreference(untrained, { count: 48 });
   untrained.dispose();
   const { encoder, curve } = await trainPreferenceModel({
     iterations: 60,
     batch: 16,
-    config: SMALL,
+    config,
     lr: 3e-3,
     progress: () => {},
   });
@@ -81,4 +90,11 @@ Deno.test("trainPreferenceModel() lowers its loss and learns to rank noisy rende
   const noise = (v: typeof end) => v.image.byKind.noise!.rate;
   assert.ok(noise(end) > noise(start) + 0.2, `${noise(start)} → ${noise(end)}`);
   assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("trainClipStandIn() refuses a ranking term: it has no negatives", async () => {
+  await assert.rejects(
+    () => trainClipStandIn({ iterations: 1, batch: 2, rankingWeight: 1, progress: () => {} }),
+    /'rankingWeight' must be 0 \(no negatives to rank\): current value is 1/,
+  );
 });

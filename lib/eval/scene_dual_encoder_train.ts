@@ -1,8 +1,9 @@
 /**
  * Training the two scene dual encoders: the CLIP stand-in (plain contrastive on training renders
  * and prompts; its text tower becomes the teacher's frozen text encoder) and the HPS stand-in
- * (the same, plus degraded renders and one-attribute-perturbed prompts as negatives; a different
- * seed). They share code, never weights, so the generator is not graded by its own encoder.
+ * (bilinear pooling over a hue-blind convolution, degraded renders and one-attribute-perturbed
+ * prompts as negatives and ranked against, a different seed). They share code, never weights,
+ * so the generator is not graded by its own encoder.
  *
  * @module
  */
@@ -24,7 +25,7 @@ import {
 } from "../models/mod.ts";
 import type { ProgressReporter } from "../progress/mod.ts";
 import { createRng } from "../rng/mod.ts";
-import { checkInteger } from "../validate/mod.ts";
+import { checkInteger, errorMessage } from "../validate/mod.ts";
 import { degradationKinds, degradeRenders, type RoundTrip } from "./_scene_degradations.ts";
 
 /** Options of {@linkcode sceneContrastiveBatches}. */
@@ -108,9 +109,29 @@ export function sceneContrastiveBatches(
   };
 }
 
+/**
+ * The shape of the HPS stand-in: its convolutions see saturation, blind to hue, and both towers
+ * pool bilinearly (colour and place ⊗ parts, see `DualEncoderConfig.pooling`), so a colour is
+ * bound to the shape it lies on and a held-out colour–shape pair is scored from its colour and
+ * its shape, each seen in training with others. The text tower is the default one.
+ *
+ * @example The embedding is (8 + 3) · 16 wide
+ * ```ts
+ * import assert from "node:assert";
+ * import { PREFERENCE_MODEL_CONFIG, resolveDualEncoderConfig } from "@dimo/dimo";
+ * assert.equal(resolveDualEncoderConfig(PREFERENCE_MODEL_CONFIG).embedWidth, 176);
+ * ```
+ */
+export const PREFERENCE_MODEL_CONFIG: DualEncoderOverrides = Object.freeze({
+  convInput: "saturation",
+  pooling: "bilinear",
+  featureWidth: 16,
+  colorWidth: 8,
+});
+
 /** Options of {@linkcode trainClipStandIn} and {@linkcode trainPreferenceModel}. */
 export interface TrainSceneEncoderOptions {
-  /** Adam steps. @default {600} */
+  /** Adam steps. @default {600} (CLIP stand-in), {1200} (HPS stand-in) */
   readonly iterations?: number;
   /** Pairs per batch. @default {64} */
   readonly batch?: number;
@@ -118,7 +139,16 @@ export interface TrainSceneEncoderOptions {
   readonly seed?: number;
   /** Adam's peak learning rate. @default {2e-3} */
   readonly lr?: number;
-  /** The encoder's shape. @default {DEFAULT_DUAL_ENCODER_CONFIG} */
+  /**
+   * The HPS stand-in only: weight of the loss's ranking term, each pair's render against its own
+   * perturbed prompt and its prompt against its own degraded render (see `ContrastiveLossOptions`).
+   * @default {1} (HPS stand-in); the CLIP stand-in has no negatives and takes only 0
+   */
+  readonly rankingWeight?: number;
+  /**
+   * The encoder's shape: fields override the defaults of the model trained.
+   * @default {DEFAULT_DUAL_ENCODER_CONFIG} (CLIP stand-in), {PREFERENCE_MODEL_CONFIG} (HPS stand-in)
+   */
   readonly config?: DualEncoderOverrides;
   /** The HPS stand-in only: an image tokenizer's round trip, one more degradation. */
   readonly roundTrip?: RoundTrip;
@@ -128,26 +158,56 @@ export interface TrainSceneEncoderOptions {
   readonly progress?: ProgressReporter;
 }
 
-function trainScene(
+/** What differs between the two stand-ins. */
+interface SceneEncoderRecipe {
+  readonly seed: number;
+  readonly label: string;
+  readonly iterations: number;
+  readonly config: DualEncoderOverrides;
+  /** Degraded renders and perturbed prompts in every batch, and the weight of ranking against them. */
+  readonly hardNegatives: boolean;
+  readonly rankingWeight: number;
+}
+
+async function trainScene(
   options: TrainSceneEncoderOptions,
-  defaults: { seed: number; label: string; hardNegatives: boolean },
+  recipe: SceneEncoderRecipe,
 ): Promise<TrainedDualEncoder> {
-  const { iterations = 600, batch = 64, seed = defaults.seed, lr, roundTrip, tasks, progress } = options;
-  const config = resolveDualEncoderConfig(options.config);
+  const {
+    iterations = recipe.iterations,
+    batch = 64,
+    seed = recipe.seed,
+    lr,
+    rankingWeight = recipe.rankingWeight,
+    roundTrip,
+    tasks,
+    progress,
+  } = options;
+  if (!recipe.hardNegatives && rankingWeight !== 0) {
+    throw new RangeError(
+      errorMessage(`train the ${recipe.label}`, "rankingWeight", "0 (no negatives to rank)", rankingWeight),
+    );
+  }
+  const config = resolveDualEncoderConfig({
+    ...recipe.config,
+    ...options.config,
+    text: { ...recipe.config.text, ...options.config?.text },
+  });
   const nextBatch = sceneContrastiveBatches({
     seed,
     batch,
     contextLength: config.text.contextLength,
-    hardNegatives: defaults.hardNegatives,
+    hardNegatives: recipe.hardNegatives,
     roundTrip,
     tasks,
   });
-  return trainDualEncoder({
+  return await trainDualEncoder({
     rng: createRng(seed),
     iterations,
     nextBatch,
     config,
-    label: defaults.label,
+    label: recipe.label,
+    rankingWeight,
     ...(lr === undefined ? {} : { lr }),
     ...(progress === undefined ? {} : { progress }),
   });
@@ -174,16 +234,25 @@ function trainScene(
  * ```
  */
 export function trainClipStandIn(options: TrainSceneEncoderOptions = {}): Promise<TrainedDualEncoder> {
-  return trainScene(options, { seed: 1, label: "CLIP stand-in", hardNegatives: false });
+  return trainScene(options, {
+    seed: 1,
+    label: "CLIP stand-in",
+    iterations: 600,
+    config: {},
+    hardNegatives: false,
+    rankingWeight: 0,
+  });
 }
 
 /**
- * Trains the HPS stand-in: symmetric InfoNCE on training-split renders and prompts, each batch
- * with a degraded copy of every render (blur, noise, the round trip if given, a wrong attribute)
- * as a negative for every prompt, and a one-attribute perturbation of every prompt as a negative
- * for every image. Validate it with {@linkcode validatePreference}.
+ * Trains the HPS stand-in, shaped by {@linkcode PREFERENCE_MODEL_CONFIG}: symmetric InfoNCE on
+ * training-split renders and prompts, each batch with a degraded copy of every render (blur,
+ * noise, the round trip if given, a wrong attribute) as a negative for every prompt and a
+ * one-attribute perturbation of every prompt as a negative for every image, plus the ranking of
+ * each pair against its own two negatives — the comparisons {@linkcode validatePreference}
+ * makes on held-out renders.
  *
- * @param options Iterations, batch size, seed, learning rate, configuration, round trip and progress.
+ * @param options Iterations, batch size, seed, learning rate, ranking weight, configuration, round trip and progress.
  * @returns The encoder and its loss curve; the caller disposes the encoder.
  * @throws {RangeError} If an option is out of range.
  *
@@ -192,12 +261,20 @@ export function trainClipStandIn(options: TrainSceneEncoderOptions = {}): Promis
  * import assert from "node:assert";
  * import { silentProgress, trainPreferenceModel, useBackend } from "@dimo/dimo";
  * await useBackend("cpu");
- * const config = { channels: [4, 4] as [number, number], featureWidth: 16, embedWidth: 16, text: { width: 16, layers: 1 } };
+ * const config = { channels: [4, 4] as [number, number], featureWidth: 4, text: { width: 16, layers: 1 } };
  * const { encoder, curve } = await trainPreferenceModel({ iterations: 20, batch: 16, config, progress: silentProgress });
  * assert.ok(curve.at(-1)!.loss < curve[0]!.loss);
+ * assert.equal(encoder.config.pooling, "bilinear");
  * encoder.dispose();
  * ```
  */
 export function trainPreferenceModel(options: TrainSceneEncoderOptions = {}): Promise<TrainedDualEncoder> {
-  return trainScene(options, { seed: 2, label: "HPS stand-in", hardNegatives: true });
+  return trainScene(options, {
+    seed: 2,
+    label: "HPS stand-in",
+    iterations: 1200,
+    config: PREFERENCE_MODEL_CONFIG,
+    hardNegatives: true,
+    rankingWeight: 1,
+  });
 }

@@ -1,9 +1,10 @@
 /**
  * A small CLIP-shaped image–text dual encoder for 32 × 32 RGB scenes: a CNN image tower, a
  * transformer text tower ({@linkcode encodeText} under the prefix `text`), linear projections of
- * both into one joint space, L2-normalised embeddings and a learned temperature. Trained
- * contrastively it stands in for CLIP (the teacher's pre-trained text encoder is its `text.*`
- * weights) and, trained with degraded images and perturbed prompts as negatives, for HPS.
+ * both into one joint space (or bilinear pooling), L2-normalised embeddings and a learned
+ * temperature. Trained contrastively it stands in for CLIP (the teacher's pre-trained text
+ * encoder is its `text.*` weights) and, pooled bilinearly and trained to rank degraded images and
+ * perturbed prompts below the true ones, for HPS.
  *
  * @module
  */
@@ -25,6 +26,7 @@ import { type FanInSpec, heLayer, heWeights } from "./_he_init.ts";
 import { linear } from "./layers.ts";
 import { ParameterStore } from "./_params.ts";
 import { encodeText, textEncoderSpecs } from "./_text_encoder.ts";
+import { bilinearImage, bilinearSpecs, bilinearText, bilinearWidth } from "./_bilinear_pooling.ts";
 
 /** The shape of a {@linkcode DualEncoder}. */
 export interface DualEncoderConfig {
@@ -32,9 +34,31 @@ export interface DualEncoderConfig {
   readonly imageSize: number;
   /** Output channels of the image tower's two 3 × 3 convolutions. @default {[16, 32]} */
   readonly channels: readonly [number, number];
-  /** The width of the image tower's dense layer before its projection. @default {128} */
+  /**
+   * What the image tower's convolutions see: the RGB pixels, or each pixel's saturation (max − min
+   * over the channels), blind to hue, so that what they learn of a shape holds in every colour.
+   * @default {"rgb"}
+   */
+  readonly convInput: "rgb" | "saturation";
+  /**
+   * How both towers make their embedding:
+   * - `dense`: the image tower's whole feature map through a dense layer (`featureWidth`) and a
+   *   projection; the text tower's pooled state through a projection; both E = `embedWidth` wide;
+   * - `bilinear`: Σ over the feature map's cells of [colour features of its pixels (`colorWidth`),
+   *   x, y, 1] ⊗ parts features of the cell (`featureWidth`), and Σ over the prompt's words of two
+   *   projections of their states, one of each width: E = (`colorWidth` + 3) · `featureWidth`.
+   * @default {"dense"}
+   */
+  readonly pooling: "dense" | "bilinear";
+  /**
+   * `dense`: the width of the image tower's dense layer before its projection; `bilinear`: the
+   * width of the parts features.
+   * @default {128}
+   */
   readonly featureWidth: number;
-  /** E: the width of the joint embedding space. @default {64} */
+  /** `bilinear` only: colour features per pixel. @default {8} */
+  readonly colorWidth: number;
+  /** E: the width of the joint embedding space; `bilinear` sets it (see `pooling`). @default {64} */
   readonly embedWidth: number;
   /**
    * The text tower, named `text.*` like the teacher's text encoder.
@@ -58,7 +82,10 @@ export type DualEncoderOverrides = Partial<Omit<DualEncoderConfig, "text">> & {
 export const DEFAULT_DUAL_ENCODER_CONFIG: DualEncoderConfig = Object.freeze({
   imageSize: 32,
   channels: Object.freeze([16, 32]) as readonly [number, number],
+  convInput: "rgb",
+  pooling: "dense",
   featureWidth: 128,
+  colorWidth: 8,
   embedWidth: 64,
   text: Object.freeze({
     vocabSize: SCENE_VOCABULARY.length + 2,
@@ -109,7 +136,18 @@ export function resolveDualEncoderConfig(config: DualEncoderOverrides = {}): Dua
     throw new RangeError(errorMessage(action, "channels", "two channel counts", c.channels));
   }
   c.channels.forEach((n, i) => checkInteger(action, `channels[${i}]`, n, 1));
+  checkOneOf(action, "convInput", c.convInput, ["rgb", "saturation"]);
+  checkOneOf(action, "pooling", c.pooling, ["dense", "bilinear"]);
   checkInteger(action, "featureWidth", c.featureWidth, 1);
+  checkInteger(action, "colorWidth", c.colorWidth, 1);
+  if (c.pooling === "bilinear") {
+    const width = bilinearWidth(c.colorWidth, c.featureWidth);
+    if (config.embedWidth !== undefined && config.embedWidth !== width) {
+      const rule = `(colorWidth + 3) · featureWidth = ${width} with bilinear pooling`;
+      throw new RangeError(errorMessage(action, "embedWidth", rule, config.embedWidth));
+    }
+    c.embedWidth = width;
+  }
   checkInteger(action, "embedWidth", c.embedWidth, 1);
   checkInRange(action, "temperature", c.temperature, 1 / MAX_LOGIT_SCALE, 1);
   return Object.freeze({
@@ -122,16 +160,23 @@ export function resolveDualEncoderConfig(config: DualEncoderOverrides = {}): Dua
 function imageSpecs(config: DualEncoderConfig): FanInSpec[] {
   const { imageSize, channels: [c1, c2], featureWidth } = config;
   const flat = (imageSize / 4) ** 2 * c2;
-  return [
-    ...heLayer("image.conv1", [3, 3, 3, c1], 27),
+  const inputs = config.convInput === "saturation" ? 1 : 3;
+  const convs = [
+    ...heLayer("image.conv1", [3, 3, inputs, c1], 9 * inputs),
     ...heLayer("image.conv2", [3, 3, c1, c2], 9 * c1),
-    ...heLayer("image.fc", [flat, featureWidth], flat),
   ];
+  return config.pooling === "bilinear"
+    ? convs
+    : [...convs, ...heLayer("image.fc", [flat, featureWidth], flat)];
 }
 
-/** The projections into the joint space (no bias, as CLIP's) and the temperature. */
+/** The projections into the joint space (no bias, as CLIP's), or the bilinear head. */
 function jointSpecs(config: DualEncoderConfig): FanInSpec[] {
   const { featureWidth, embedWidth, text } = config;
+  if (config.pooling === "bilinear") {
+    const { channels: [, convChannels], colorWidth } = config;
+    return bilinearSpecs({ convChannels, colorWidth, partsWidth: featureWidth, text });
+  }
   return [
     { name: "image_proj.weight", shape: [featureWidth, embedWidth], init: "normal", fanIn: featureWidth },
     { name: "text_proj.weight", shape: [text.width, embedWidth], init: "normal", fanIn: text.width },
@@ -143,7 +188,11 @@ export type DualEncoderSource =
   | { readonly rng: Rng }
   | { readonly weights: Readonly<Record<string, tf.Tensor>> };
 
-/** A batch of contrastive pairs: image i goes with prompt i; the negatives go with none. */
+/**
+ * A batch of contrastive pairs: image i goes with prompt i; the negatives go with none. With a
+ * ranking term ({@linkcode ContrastiveLossOptions}), negative image i and negative prompt i are
+ * pair i's own: a degraded copy of its image and a perturbation of its prompt.
+ */
 export interface ContrastiveBatch {
   /** Images, float32 `[B, S, S, 3]`, pixels in [0, 1]. */
   readonly images: tf.Tensor4D;
@@ -167,6 +216,17 @@ export interface EmbedOptions {
   readonly validateRange?: boolean;
 }
 
+/** Options of {@linkcode DualEncoder.contrastiveLoss}. */
+export interface ContrastiveLossOptions {
+  /**
+   * Weight of the ranking term: the mean over pairs of softplus(s·(negative − positive)), s the
+   * logit scale, for the pair's image against its own negative prompt and its prompt against its
+   * own negative image (both needed, one per pair). 0 leaves plain InfoNCE.
+   * @default {0}
+   */
+  readonly rankingWeight?: number;
+}
+
 const l2Normalise = (x: tf.Tensor2D): tf.Tensor2D =>
   tf.div(x, tf.sqrt(tf.add(tf.sum(tf.square(x), 1, true), 1e-12)));
 
@@ -179,6 +239,11 @@ const l2Normalise = (x: tf.Tensor2D): tf.Tensor2D =>
  *
  * Parameters: `image.conv1.weight` … `image.fc.bias`, `image_proj.weight`, `text.tok_emb.weight`,
  * `text.pos_emb`, `text.blocks.i.…`, `text.ln_f.*`, `text_proj.weight`, `logit_scale`.
+ *
+ * Variants (see {@linkcode DualEncoderConfig}): `convInput: "saturation"` feeds the convolutions
+ * each pixel's saturation instead of RGB; `pooling: "bilinear"` replaces the dense layer and both
+ * projections by sums of outer products over image cells and prompt words, with parameters
+ * `image.color.*`, `image.parts.*`, `text_proj.color` and `text_proj.parts` instead.
  *
  * @example Embeddings of two images and two prompts
  * ```ts
@@ -240,13 +305,19 @@ export class DualEncoder {
     const p = this.#p;
     const block = (x: tf.Tensor4D, name: string) =>
       maxPool2(tf.relu(tf.add(conv2dSame(x, p(`${name}.weight`) as tf.Tensor4D), p(`${name}.bias`))));
-    const h = block(block(images, "image.conv1"), "image.conv2");
+    // Saturation: the background and shadows are grey, every palette colour is saturated.
+    const input = this.config.convInput === "saturation"
+      ? tf.sub(tf.max(images, 3, true), tf.min(images, 3, true)) as tf.Tensor4D
+      : images;
+    const h = block(block(input, "image.conv1"), "image.conv2");
+    if (this.config.pooling === "bilinear") return l2Normalise(bilinearImage(images, h, p));
     const flat = tf.reshape(h, [h.shape[0], -1]);
     const features = tf.relu(linear(flat, p("image.fc.weight"), p("image.fc.bias")));
     return l2Normalise(tf.matMul(features, p("image_proj.weight")) as tf.Tensor2D);
   }
 
   #textForward(ids: tf.Tensor2D): tf.Tensor2D {
+    if (this.config.pooling === "bilinear") return l2Normalise(bilinearText(ids, this.#p, this.config.text));
     const { pooled } = encodeText(ids, "text", this.#p, this.config.text);
     return l2Normalise(tf.matMul(pooled, this.#p("text_proj.weight")));
   }
@@ -327,12 +398,27 @@ export class DualEncoder {
    * The symmetric InfoNCE loss of a batch, for training (inputs not checked): the mean of the
    * image→prompt cross-entropy over the batch's prompts and the negative prompts, and the
    * prompt→image cross-entropy over the batch's images and the negative images. Another pair of
-   * the batch with the very same prompt ids is no negative: its logit is masked out.
+   * the batch with the very same prompt ids is no negative: its logit is masked out. With a
+   * `rankingWeight`, plus that weight times the ranking term of each pair against its own
+   * negatives (see {@linkcode ContrastiveLossOptions}).
    *
    * @param batch The pairs and the negatives.
+   * @param options The ranking term's weight.
    * @returns A float32 scalar.
+   * @throws {RangeError} If `rankingWeight` is negative, or positive without one negative image
+   *   and one negative prompt per pair.
    */
-  contrastiveLoss(batch: ContrastiveBatch): tf.Scalar {
+  contrastiveLoss(batch: ContrastiveBatch, options: ContrastiveLossOptions = {}): tf.Scalar {
+    const { rankingWeight = 0 } = options;
+    const action = "compute the contrastive loss";
+    checkInRange(action, "rankingWeight", rankingWeight, 0, Infinity);
+    if (rankingWeight > 0) {
+      const b = batch.images.shape[0];
+      for (const field of ["negativeImages", "negativePrompts"] as const) {
+        const rows = batch[field]?.shape[0] ?? 0;
+        if (rows !== b) throw new RangeError(errorMessage(action, field, `one per pair (${b})`, rows));
+      }
+    }
     return tf.tidy(() => {
       const { images, prompts, negativeImages, negativePrompts } = batch;
       const b = images.shape[0];
@@ -365,7 +451,17 @@ export class DualEncoder {
         imageEmb,
         tf.logicalAnd(tf.cast(repeated, "bool"), notSelf(imageColumns)),
       );
-      return tf.div(tf.add(imageToText, textToImage), 2) as tf.Scalar;
+      const infoNce = tf.div(tf.add(imageToText, textToImage), 2) as tf.Scalar;
+      if (rankingWeight === 0) return infoNce;
+      const rowCosines = (x: tf.Tensor2D, y: tf.Tensor2D) => tf.sum(tf.mul(x, y), 1);
+      const [image, prompt] = [tf.slice(imageEmb, 0, b), tf.slice(textEmb, 0, b)];
+      const positive = rowCosines(image, prompt);
+      const margins = tf.concat([
+        tf.sub(rowCosines(image, tf.slice(textEmb, b, b)), positive),
+        tf.sub(rowCosines(tf.slice(imageEmb, b, b), prompt), positive),
+      ]);
+      const ranking = tf.mean(tf.softplus(tf.mul(margins, scale)));
+      return tf.add(infoNce, tf.mul(ranking, rankingWeight)) as tf.Scalar;
     });
   }
 

@@ -144,3 +144,118 @@ Deno.test("trainDualEncoder() lowers the loss of a fixed batch without leaking",
   images.dispose();
   assert.equal(tf.memory().numTensors, before);
 });
+
+Deno.test("contrastiveLoss() adds the weighted ranking of each pair against its own negatives", async () => {
+  await withoutLeaks(() => {
+    const encoder = new DualEncoder(resolveDualEncoderConfig(TINY), { rng: createRng(0) });
+    const images = tf.randomUniform([2, 8, 8, 3], 0, 1, "float32", createRng(1).seed()) as tf.Tensor4D;
+    const negativeImages = tf.randomUniform(
+      [2, 8, 8, 3],
+      0,
+      1,
+      "float32",
+      createRng(2).seed(),
+    ) as tf.Tensor4D;
+    const prompts = ids([[2, 3, 0, 0], [4, 5, 0, 0]]);
+    const negativePrompts = ids([[2, 6, 0, 0], [7, 5, 0, 0]]);
+    const batch = { images, prompts, negativeImages, negativePrompts };
+    const read = (t: tf.Tensor) => {
+      const values = t.dataSync();
+      t.dispose();
+      return values;
+    };
+    const plain = read(encoder.contrastiveLoss(batch))[0]!;
+    const ranked = read(encoder.contrastiveLoss(batch, { rankingWeight: 2 }))[0]!;
+    // The term by hand: softplus(s · (negative − positive)) for both of each pair's negatives.
+    const cosines = (a: tf.Tensor2D, b: tf.Tensor2D) => read(tf.tidy(() => tf.sum(tf.mul(a, b), 1)));
+    const [image, prompt] = [encoder.embedImages(images), encoder.embedPrompts(prompts)];
+    const [badImage, badPrompt] = [
+      encoder.embedImages(negativeImages),
+      encoder.embedPrompts(negativePrompts),
+    ];
+    const positive = cosines(image, prompt);
+    const negatives = [...cosines(image, badPrompt), ...cosines(badImage, prompt)];
+    const scale = read(encoder.logitScale())[0]!;
+    const term = negatives.map((n, i) => Math.log1p(Math.exp(scale * (n - positive[i % 2]!))));
+    const expected = plain + 2 * (term.reduce((a, b) => a + b) / 4);
+    assert.ok(Math.abs(ranked - expected) < 1e-4, `${ranked} vs ${expected}`);
+    assert.throws(
+      () => encoder.contrastiveLoss({ images, prompts }, { rankingWeight: 1 }),
+      /'negativeImages' must be one per pair \(2\)/,
+    );
+    tf.dispose([images, negativeImages, prompts, negativePrompts, image, prompt, badImage, badPrompt]);
+    encoder.dispose();
+  });
+});
+
+Deno.test("resolveDualEncoderConfig() gives a bilinear encoder its embedding width and checks the new fields", () => {
+  const config = resolveDualEncoderConfig({ pooling: "bilinear", colorWidth: 2, featureWidth: 3 });
+  assert.equal(config.embedWidth, 15);
+  assert.deepEqual(resolveDualEncoderConfig(config), config);
+  assert.throws(
+    () => resolveDualEncoderConfig({ pooling: "bilinear", colorWidth: 2, featureWidth: 3, embedWidth: 16 }),
+    /'embedWidth' must be \(colorWidth \+ 3\) · featureWidth = 15 with bilinear pooling: current value is 16/,
+  );
+  assert.throws(() => resolveDualEncoderConfig({ pooling: "mean" as "dense" }), /'pooling' must be one of/);
+  assert.throws(() => resolveDualEncoderConfig({ convInput: "grey" as "rgb" }), /'convInput' must be one of/);
+  assert.throws(() => resolveDualEncoderConfig({ colorWidth: 0 }), /'colorWidth'/);
+});
+
+Deno.test("DualEncoder with bilinear pooling embeds unit vectors and saves its own weights", async () => {
+  const config = resolveDualEncoderConfig({
+    ...TINY,
+    embedWidth: undefined,
+    pooling: "bilinear",
+    colorWidth: 2,
+  });
+  const encoder = new DualEncoder(config, { rng: createRng(0) });
+  const names = Object.keys(encoder.namedWeights());
+  assert.ok(names.includes("text_proj.color") && names.includes("image.parts.weight"));
+  assert.ok(!names.includes("image_proj.weight") && !names.includes("image.fc.weight"));
+  await withoutLeaks(() => {
+    const images = tf.randomUniform([3, 8, 8, 3], 0, 1, "float32", createRng(1).seed()) as tf.Tensor4D;
+    const prompts = ids([[2, 3, 0, 0], [4, 5, 6, 7]]);
+    const [a, t] = [encoder.embedImages(images), encoder.embedPrompts(prompts)];
+    assert.deepEqual([a.shape, t.shape], [[3, 5 * 8], [2, 5 * 8]]);
+    const norms = tf.tidy(() => tf.concat([tf.norm(a, 2, 1), tf.norm(t, 2, 1)]));
+    assert.ok(norms.dataSync().every((n) => Math.abs(n - 1) < 1e-5));
+    tf.dispose([images, prompts, a, t, norms]);
+  });
+  await Deno.mkdir(".tmp", { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: ".tmp" });
+  try {
+    await saveDualEncoder(`${dir}/e.safetensors`, encoder);
+    const loaded = await loadDualEncoder(`${dir}/e.safetensors`, { expected: config });
+    assert.deepEqual(Object.keys(loaded.namedWeights()).sort(), names.sort());
+    loaded.dispose();
+  } finally {
+    encoder.dispose();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("DualEncoder's convolutions on saturation cannot tell two hues of one saturation apart", async () => {
+  await withoutLeaks(() => {
+    // A square on grey, once red and once green: the same saturation (0.8) on the same place.
+    const square = (rgb: number[]) =>
+      Array.from(
+        { length: 64 },
+        (_, i) => (i % 8 >= 2 && i % 8 < 6 && i >= 16 && i < 48 ? rgb : [0.5, 0.5, 0.5]),
+      );
+    const images = tf.tensor4d([square([0.9, 0.1, 0.1]), square([0.1, 0.9, 0.1])].flat(2), [2, 8, 8, 3]);
+    const gap = (convInput: "rgb" | "saturation") => {
+      const encoder = new DualEncoder(resolveDualEncoderConfig({ ...TINY, convInput }), {
+        rng: createRng(0),
+      });
+      const e = encoder.embedImages(images);
+      const d = tf.tidy(() => tf.max(tf.abs(tf.sub(tf.slice(e, 0, 1), tf.slice(e, 1, 1)))));
+      const value = d.dataSync()[0]!;
+      tf.dispose([e, d]);
+      encoder.dispose();
+      return value;
+    };
+    assert.ok(gap("saturation") < 1e-6, `${gap("saturation")}`);
+    assert.ok(gap("rgb") > 1e-3, `${gap("rgb")}`);
+    images.dispose();
+  });
+});

@@ -27,6 +27,8 @@ export interface TrainDualEncoderOptions {
   readonly nextBatch: (iteration: number) => ContrastiveBatch;
   /** Adam's peak learning rate. @default {2e-3} */
   readonly lr?: number;
+  /** Weight of the loss's ranking term (see `ContrastiveLossOptions`). @default {0} */
+  readonly rankingWeight?: number;
   /** Iterations of linear warm-up to `lr`. @default {20} */
   readonly warmupSteps?: number;
   /** The encoder's shape. @default {DEFAULT_DUAL_ENCODER_CONFIG} */
@@ -79,6 +81,7 @@ export async function trainDualEncoder(options: TrainDualEncoderOptions): Promis
     iterations,
     nextBatch,
     lr = 2e-3,
+    rankingWeight = 0,
     warmupSteps = 20,
     curveEvery = 10,
     label = "dual encoder",
@@ -98,7 +101,7 @@ export async function trainDualEncoder(options: TrainDualEncoderOptions): Promis
       (iteration) => {
         const batch = nextBatch(iteration);
         try {
-          return adam.step(() => encoder.contrastiveLoss(batch));
+          return adam.step(() => encoder.contrastiveLoss(batch, { rankingWeight }));
         } finally {
           tf.dispose(Object.values(batch));
         }
