@@ -29,7 +29,8 @@ import { encodePng, imageGrid, trainingCurves } from "../lib/viz/mod.ts";
 import { Progress } from "../lib/progress/mod.ts";
 import type { Experiment, ExperimentContext } from "./registry.ts";
 import type { ResultImage, ResultRow, Results, RuntimeRow } from "./results.ts";
-import { checkpointSource, makeStudent, NetworkStore, withoutCurves } from "./network_store.ts";
+import { makeStudent, NetworkStore, withoutCurves } from "./network_store.ts";
+import { pathKind } from "./files.ts";
 import { type DistillSettings, type ProfileName, resolveProfile } from "./settings.ts";
 import { teacherRowSampler } from "./teacher_sampler.ts";
 
@@ -155,12 +156,15 @@ export async function runImagenet(context: ExperimentContext, settings: Imagenet
   }
   const overrides = context.overrides ?? [];
   const profile = resolveProfile("run imagenet", settings, overrides);
-  const source = await checkpointSource(context, ["student"], "checkpoints/imagenet");
+  // No student of the official networks ships: one comes from --checkpoints or an earlier run's --out.
+  const earlier = await pathKind(`${context.out}/student.safetensors`) === "file" ? context.out : undefined;
+  const store = await NetworkStore.open<"student">(context.checkpoints ?? earlier, context.out, context.seed);
   const teacher = await loadTransformer(context.teacher);
-  const vqgan = await loadVqgan(context.vqgan);
-  const store = await NetworkStore.open<"student">(source, context.out, context.seed);
+  let vqgan: Vqgan | undefined;
   try {
-    checkNetworks(teacher, vqgan, profile.classes);
+    vqgan = await loadVqgan(context.vqgan);
+    const decoder = vqgan;
+    checkNetworks(teacher, decoder, profile.classes);
     await Deno.mkdir(context.out, { recursive: true });
     const student = await makeStudent(store, teacher, context.out, {
       iterations: profile.distillIterations,
@@ -188,7 +192,7 @@ export async function runImagenet(context: ExperimentContext, settings: Imagenet
       file: string,
       sampler: (condition: Condition) => tf.Tensor2D,
     ) => {
-      const { images: grid, seconds } = await sampleRow(labels, vqgan, sampler);
+      const { images: grid, seconds } = await sampleRow(labels, decoder, sampler);
       const perImage = seconds / count;
       rows.push({ group, method, steps, metrics: { seconds_per_image: perImage } });
       runtime.push({ method: `${group}, ${method}`, steps, seconds_per_sample: perImage, batch: count });
@@ -253,7 +257,7 @@ export async function runImagenet(context: ExperimentContext, settings: Imagenet
   } finally {
     store.disposeAll();
     teacher.dispose();
-    vqgan.dispose();
+    vqgan?.dispose();
   }
 }
 
