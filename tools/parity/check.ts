@@ -75,18 +75,30 @@ export async function writeUniforms(dir: string): Promise<void> {
   }
 }
 
-function maxAbs(t: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(t)).dataSync()[0]);
+/** The largest |x| of a tensor, read back asynchronously (WebGPU cannot read synchronously). */
+async function maxAbs(t: tf.Tensor): Promise<number> {
+  const max = tf.tidy(() => tf.max(tf.abs(t)));
+  const [value] = await max.data();
+  max.dispose();
+  return value;
 }
 
-function closeRow(
+/** The largest |a − b|. */
+async function maxDifference(a: tf.Tensor, b: tf.Tensor): Promise<number> {
+  const difference = tf.sub(a, b);
+  const value = await maxAbs(difference);
+  difference.dispose();
+  return value;
+}
+
+async function closeRow(
   name: string,
   actual: tf.Tensor,
   expected: tf.Tensor,
   scale: number,
   unit: string,
-): ParityRow {
-  const error = tf.tidy(() => maxAbs(tf.sub(actual, expected)));
+): Promise<ParityRow> {
+  const error = await maxDifference(actual, expected);
   const relative = error / scale;
   return {
     name,
@@ -171,26 +183,26 @@ export async function checkParity(dir: string): Promise<ParityRow[]> {
       ...(y["sampler.tokens"].shape as [number, number]),
     );
     const written = (await tensorsOf(`${dir}/uniforms.safetensors`)).tensors.uniforms;
-    const replayed = tf.tidy(() => maxAbs(tf.sub(uniforms, written))) === 0;
+    const replayed = await maxDifference(uniforms, written) === 0;
     tf.dispose([uniforms, written]);
     if (!replayed) {
       throw new Error(`Cannot check parity as '${dir}/uniforms.safetensors' is not what the sampler draws`);
     }
     const logits = transformer.apply(x["maskgit.tokens"] as tf.Tensor2D, x["maskgit.labels"] as tf.Tensor1D);
     const pixels = vqgan.decode(x["vqgan.codes"] as tf.Tensor2D);
-    const range = tf.tidy(() =>
-      tf.max(y["vqgan.pixels"]).dataSync()[0] - tf.min(y["vqgan.pixels"]).dataSync()[0]
-    );
+    const pixelsRange = tf.tidy(() => tf.stack([tf.max(y["vqgan.pixels"]), tf.min(y["vqgan.pixels"])]));
+    const [high, low] = await pixelsRange.data();
+    pixelsRange.dispose();
     const rows = [
-      closeRow(
+      await closeRow(
         "MaskGIT logits",
         logits,
         y["maskgit.logits"],
-        maxAbs(y["maskgit.logits"]),
+        await maxAbs(y["maskgit.logits"]),
         "the largest magnitude",
       ),
       await samplerRow(transformer, x["sampler.labels"] as tf.Tensor1D, y["sampler.tokens"], inputs.metadata),
-      closeRow("VQGAN decode: pixels", pixels, y["vqgan.pixels"], range, "their range"),
+      await closeRow("VQGAN decode: pixels", pixels, y["vqgan.pixels"], high - low, "their range"),
       await encodeRow(vqgan, x["vqgan.images"] as tf.Tensor4D, y["vqgan.tokens"], y["vqgan.margins"]),
     ];
     tf.dispose([logits, pixels]);
