@@ -166,12 +166,21 @@ def vqgan_tensors(state, resolution):
     return out, config, len(state)
 
 
+SAFETENSORS_DTYPES = {np.dtype("float32"): "F32", np.dtype("int32"): "I32"}
+
+
 def write_safetensors(path, tensors, metadata):
-    """The safetensors format: an 8-byte little-endian header size, a JSON header, raw little-endian data."""
+    """The safetensors format: an 8-byte little-endian header size, a JSON header, raw little-endian data.
+
+    float32 and int32 arrays keep their type; any other is written as float32.
+    """
     header, offset, blobs = {}, 0, []
     for name in sorted(tensors):
-        data = np.ascontiguousarray(tensors[name], dtype="<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(data)]}
+        array = np.asarray(tensors[name])
+        dtype = array.dtype if array.dtype in SAFETENSORS_DTYPES else np.dtype("float32")
+        data = np.ascontiguousarray(array, dtype=dtype.newbyteorder("<")).tobytes()
+        header[name] = {"dtype": SAFETENSORS_DTYPES[dtype], "shape": list(array.shape),
+                        "data_offsets": [offset, offset + len(data)]}
         offset += len(data)
         blobs.append(data)
     header["__metadata__"] = metadata

@@ -49,24 +49,6 @@ SIZES = {
 }
 BATCH, STEPS, GUIDANCE = 2, 8, 2.0
 
-DTYPES = {np.dtype("float32"): "F32", np.dtype("int32"): "I32"}
-
-
-def write(path, arrays, metadata=None):
-    header, offset, blobs = {}, 0, []
-    for name in sorted(arrays):
-        array = np.ascontiguousarray(arrays[name])
-        data = array.astype(array.dtype.newbyteorder("<")).tobytes()
-        header[name] = {"dtype": DTYPES[array.dtype], "shape": list(array.shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    header["__metadata__"] = metadata or {}
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as file:
-        file.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
-
 
 def read(path):
     """The arrays of a safetensors file and its metadata."""
@@ -126,7 +108,7 @@ def models(size, out):
         np.stack([0.5 + 0.4 * np.sin(2 * np.pi * (rng.random() * 3 * axis[:, None] + rng.random() * 3 * axis[None])
                                      + rng.random() * 6) for _ in range(3)], -1) for _ in range(BATCH)
     ])
-    write(f"{out}/inputs.safetensors", {
+    convert_checkpoint.write_safetensors(f"{out}/inputs.safetensors", {
         "maskgit.tokens": tokens.astype(np.int32),
         "maskgit.labels": np.array([0, classes], np.int32)[:BATCH],  # one class, the null class
         "sampler.labels": np.arange(sizes["sampler_batch"], dtype=np.int32) % classes,
@@ -155,7 +137,7 @@ def references(directory):
     pixels = vqgan.decode_tokens(tensor("vqgan.codes")).permute(0, 2, 3, 1)  # NCHW -> dimo's NHWC
     images = torch.from_numpy(inputs["vqgan.images"].copy()).to(device).permute(0, 3, 1, 2)
     encoded, margins = vqgan.encode_tokens(images, with_margins=True)
-    write(f"{directory}/references.safetensors", {
+    convert_checkpoint.write_safetensors(f"{directory}/references.safetensors", {
         "maskgit.logits": logits.float().cpu().numpy(),
         "sampler.tokens": sampled.int().cpu().numpy(),
         "vqgan.pixels": pixels.float().cpu().numpy(),
