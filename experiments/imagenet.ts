@@ -93,7 +93,7 @@ export const IMAGENET_PROFILES: Readonly<Record<ProfileName, ImagenetProfile>> =
 
 /** Where the README explains how to get and convert the official checkpoints. */
 const HOW_TO_GET =
-  "see the README's 'The paper's own networks' for the official files and how to convert them";
+  "see the README's 'ImageNet on the paper's own networks' for the official files and how to convert them";
 
 /** Throws unless the teacher, the VQGAN and the grid classes fit together, before any work. */
 function checkNetworks(teacher: Transformer, vqgan: Vqgan, classes: readonly number[]): void {
