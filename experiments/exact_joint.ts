@@ -27,6 +27,7 @@ import { sampleAncestral, sampleMaskGit } from "../lib/sampling/mod.ts";
 import { distillStudent, generateOneStep, type PartialDistillConfig } from "../lib/distill/mod.ts";
 import type { ExperimentContext } from "./registry.ts";
 import { pathKind } from "./files.ts";
+import { distillationChart, studentMethod } from "./network_store.ts";
 import { loadTrainedTeacher, saveTrainedTeacher } from "./teacher_file.ts";
 import type { ResultRow, Results, RuntimeRow } from "./results.ts";
 import {
@@ -410,7 +411,7 @@ export async function runExactJoint(
         signal: context.signal,
       });
       distillCurves.push({ label, curve });
-      const method = point.label || `one-step student (EMA), ${iterations} iterations`;
+      const method = point.label || studentMethod(iterations);
       await table.add(
         { table: tableName, group: "Di[M]O", method, steps: 1 },
         (labels, r) => generateOneStep(student, config.init, labels, r),
@@ -458,9 +459,7 @@ export async function runExactJoint(
       ...(teacherCurve.length > 0
         ? [trainingCurves(teacherCurve, { keys: ["loss"], title: "Teacher: masked cross-entropy" })]
         : []),
-      ...distillCurves.map(({ label, curve }) =>
-        trainingCurves(curve, { keys: ["auxLoss", "gSquared"], title: `${label}: aux loss and ½Σg²/B` })
-      ),
+      ...distillCurves.map(({ label, curve }) => distillationChart(curve, label)),
     ],
     notes: [
       `${n} samples per row; tv = mean over classes of ½Σ|p̂(x|c) − p(x|c)|; nll = mean −log p(x|c) under the truth ` +

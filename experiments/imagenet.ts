@@ -25,11 +25,17 @@ import {
 } from "../lib/models/mod.ts";
 import { generateOneStep } from "../lib/distill/mod.ts";
 import { checkInteger, errorMessage } from "../lib/validate/mod.ts";
-import { encodePng, imageGrid, trainingCurves } from "../lib/viz/mod.ts";
+import { encodePng, imageGrid } from "../lib/viz/mod.ts";
 import { Progress } from "../lib/progress/mod.ts";
 import type { Experiment, ExperimentContext } from "./registry.ts";
 import type { ResultImage, ResultRow, Results, RuntimeRow } from "./results.ts";
-import { makeStudent, NetworkStore, withoutCurves } from "./network_store.ts";
+import {
+  distillationChart,
+  makeStudent,
+  NetworkStore,
+  studentMethod,
+  withoutCurves,
+} from "./network_store.ts";
 import { pathKind } from "./files.ts";
 import { type DistillSettings, type ProfileName, resolveProfile } from "./settings.ts";
 import { teacherRowSampler } from "./teacher_sampler.ts";
@@ -216,10 +222,9 @@ export async function runImagenet(context: ExperimentContext, settings: Imagenet
         await row("Teacher", method, steps, `samples-teacher-${steps}.png`, sample);
       }
       const draw = rng.fork("dimo");
-      const distilled = store.records.student?.iterations;
       await row(
         "Di[M]O",
-        `one-step student (EMA)${typeof distilled === "number" ? `, ${distilled} iterations` : ""}`,
+        studentMethod(store.records.student?.iterations),
         1,
         "samples-dimo.png",
         (condition) => generateOneStep(student, profile.distill.init, condition, draw),
@@ -249,9 +254,7 @@ export async function runImagenet(context: ExperimentContext, settings: Imagenet
         `${count} images a row; seconds per image include decoding through the VQGAN.`,
         "No FID: the paper's protocol needs the Inception-v3 network and reference statistics.",
       ],
-      charts: curve.length > 0
-        ? [trainingCurves(curve, { keys: ["auxLoss", "gSquared"], title: "Di[M]O: aux loss and ½Σg²/B" })]
-        : [],
+      charts: curve.length > 0 ? [distillationChart(curve)] : [],
       images,
     };
   } finally {

@@ -36,7 +36,13 @@ import {
   type TokenizerSettings,
   type TrainingData,
 } from "./image_networks.ts";
-import { checkpointSource, type NetworkRecord, withoutCurves } from "./network_store.ts";
+import {
+  checkpointSource,
+  distillationChart,
+  type NetworkRecord,
+  studentMethod,
+  withoutCurves,
+} from "./network_store.ts";
 import { type DistillSettings, type ProfileName, resolveProfile, type TeacherSettings } from "./settings.ts";
 
 /** Settings of one profile. */
@@ -328,13 +334,8 @@ export async function runImages(
   }
 
   const draw = rng.fork("dimo");
-  const distilled = records.student.iterations;
   await score(
-    {
-      group: "Di[M]O",
-      method: `one-step student (EMA)${typeof distilled === "number" ? `, ${distilled} iterations` : ""}`,
-      steps: 1,
-    },
+    { group: "Di[M]O", method: studentMethod(records.student.iterations), steps: 1 },
     "samples-dimo.png",
     (labels) => generateOneStep(student, dConfig.init, labels, draw),
   );
@@ -395,14 +396,7 @@ function curveCharts(curves: ImageNetworks["curves"]): Chart[] {
     ...(curves.teacher.length > 0
       ? [trainingCurves(curves.teacher, { keys: ["loss"], title: "Teacher: masked cross-entropy" })]
       : []),
-    ...(curves.student.length > 0
-      ? [
-        trainingCurves(curves.student, {
-          keys: ["auxLoss", "gSquared"],
-          title: "Di[M]O: aux loss and ½Σg²/B",
-        }),
-      ]
-      : []),
+    ...(curves.student.length > 0 ? [distillationChart(curves.student)] : []),
   ];
 }
 

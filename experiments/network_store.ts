@@ -14,6 +14,7 @@ import { loadTransformer, saveTransformer, type Transformer } from "../lib/model
 import { type DistillConditioning, type DistillConfig, distillStudent } from "../lib/distill/mod.ts";
 import type { ProgressReporter } from "../lib/progress/mod.ts";
 import { DISTILL_STATE_FILE } from "./settings.ts";
+import { type Chart, trainingCurves } from "../lib/viz/mod.ts";
 
 /** How one network came to be: trained in this run, or loaded (with what its directory says). */
 export interface NetworkRecord {
@@ -117,6 +118,35 @@ export async function checkpointSource<Name extends string>(
       : undefined);
   if (source !== undefined) console.log((await checkpointPlan(source, names, run.teacher)).summary);
   return source;
+}
+
+/**
+ * The one-step student's row in a table: "one-step student (EMA)", and its iterations where known.
+ *
+ * @param iterations The distillation's iterations (a record's `iterations`), if any.
+ * @returns The row's method.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { studentMethod } from "./network_store.ts";
+ * assert.equal(studentMethod(400), "one-step student (EMA), 400 iterations");
+ * assert.equal(studentMethod(undefined), "one-step student (EMA)");
+ * ```
+ */
+export function studentMethod(iterations: unknown): string {
+  return `one-step student (EMA)${typeof iterations === "number" ? `, ${iterations} iterations` : ""}`;
+}
+
+/**
+ * The distillation's training chart: the aux model's loss and ½Σg²/B against the iterations.
+ *
+ * @param curve The distillation's curve.
+ * @param label Whose distillation (a sweep row's label).
+ * @returns The chart.
+ */
+export function distillationChart(curve: readonly CurvePoint[], label = "Di[M]O"): Chart {
+  return trainingCurves(curve, { keys: ["auxLoss", "gSquared"], title: `${label}: aux loss and ½Σg²/B` });
 }
 
 /** The records without their training curves (which go into charts instead), for a results' config. */

@@ -36,7 +36,13 @@ import { Progress } from "../lib/progress/mod.ts";
 import type { Experiment, ExperimentContext } from "./registry.ts";
 import type { ResultImage, ResultRow, Results, RuntimeRow } from "./results.ts";
 import { teacherRowSampler } from "./teacher_sampler.ts";
-import { checkpointSource, type NetworkRecord, withoutCurves } from "./network_store.ts";
+import {
+  checkpointSource,
+  distillationChart,
+  type NetworkRecord,
+  studentMethod,
+  withoutCurves,
+} from "./network_store.ts";
 import { type DistillSettings, type ProfileName, resolveProfile, type TeacherSettings } from "./settings.ts";
 import {
   type EncoderSettings,
@@ -365,10 +371,9 @@ export async function runScenes(context: ExperimentContext, settings: SceneProfi
       (c) => generateOneStep(student, profile.distill.init, c, stream),
       context,
     );
-    const distilled = records.student.iterations;
     await score(
       "Di[M]O",
-      `one-step student (EMA)${typeof distilled === "number" ? `, ${distilled} iterations` : ""}`,
+      studentMethod(records.student.iterations),
       1,
       images,
       seconds,
@@ -448,9 +453,7 @@ function curveCharts(networks: SceneNetworks): Chart[] {
     }
   }
   if (curves.student.length > 0) {
-    charts.push(
-      trainingCurves(curves.student, { keys: ["auxLoss", "gSquared"], title: "Di[M]O: aux loss and ½Σg²/B" }),
-    );
+    charts.push(distillationChart(curves.student));
   }
   return charts;
 }
