@@ -30,13 +30,13 @@ import { Progress } from "../lib/progress/mod.ts";
 import type { Experiment, ExperimentContext } from "./registry.ts";
 import type { ResultImage, ResultRow, Results, RuntimeRow } from "./results.ts";
 import {
+  checkpointSource,
   distillationChart,
   makeStudent,
   NetworkStore,
   studentMethod,
   withoutCurves,
 } from "./network_store.ts";
-import { pathKind } from "./files.ts";
 import { type DistillSettings, type ProfileName, resolveProfile } from "./settings.ts";
 import { teacherRowSampler } from "./teacher_sampler.ts";
 
@@ -163,14 +163,15 @@ export async function runImagenet(context: ExperimentContext, settings: Imagenet
   const overrides = context.overrides ?? [];
   const profile = resolveProfile("run imagenet", settings, overrides);
   // No student of the official networks ships: one comes from --checkpoints or an earlier run's --out.
-  const earlier = await pathKind(`${context.out}/student.safetensors`) === "file" ? context.out : undefined;
-  const store = await NetworkStore.open<"student">(context.checkpoints ?? earlier, context.out, context.seed);
+  const source = await checkpointSource(context, ["student"]);
+  const store = await NetworkStore.open<"student">(source, context.out, context.seed);
   const teacher = await loadTransformer(context.teacher);
-  let vqgan: Vqgan | undefined;
+  const vqgan = await loadVqgan(context.vqgan).catch((error) => {
+    teacher.dispose();
+    throw error;
+  });
   try {
-    vqgan = await loadVqgan(context.vqgan);
-    const decoder = vqgan;
-    checkNetworks(teacher, decoder, profile.classes);
+    checkNetworks(teacher, vqgan, profile.classes);
     await Deno.mkdir(context.out, { recursive: true });
     const student = await makeStudent(store, teacher, context.out, {
       iterations: profile.distillIterations,
@@ -198,7 +199,7 @@ export async function runImagenet(context: ExperimentContext, settings: Imagenet
       file: string,
       sampler: (condition: Condition) => tf.Tensor2D,
     ) => {
-      const { images: grid, seconds } = await sampleRow(labels, decoder, sampler);
+      const { images: grid, seconds } = await sampleRow(labels, vqgan, sampler);
       const perImage = seconds / count;
       rows.push({ group, method, steps, metrics: { seconds_per_image: perImage } });
       runtime.push({ method: `${group}, ${method}`, steps, seconds_per_sample: perImage, batch: count });
@@ -260,7 +261,7 @@ export async function runImagenet(context: ExperimentContext, settings: Imagenet
   } finally {
     store.disposeAll();
     teacher.dispose();
-    vqgan?.dispose();
+    vqgan.dispose();
   }
 }
 

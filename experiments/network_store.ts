@@ -95,7 +95,7 @@ export async function checkpointPlan<Name extends string>(
  *
  * @param run The command line's choices: `checkpoints`, `profile`, `out` and `teacher`.
  * @param names The experiment's networks.
- * @param shipped Where its shipped networks live.
+ * @param shipped Where its shipped networks live; none for an experiment that ships none.
  * @returns The directory, or `undefined`.
  */
 export async function checkpointSource<Name extends string>(
@@ -106,12 +106,12 @@ export async function checkpointSource<Name extends string>(
     readonly teacher?: string;
   },
   names: readonly Name[],
-  shipped: string,
+  shipped?: string,
 ): Promise<string | undefined> {
   const earlier = (await Promise.all(names.map((name) => pathKind(`${run.out}/${name}.safetensors`))))
     .includes("file");
   const source = run.checkpoints ??
-    (run.profile !== "full" && await pathKind(shipped) === "directory"
+    (run.profile !== "full" && shipped !== undefined && await pathKind(shipped) === "directory"
       ? shipped
       : earlier
       ? run.out
