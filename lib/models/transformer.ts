@@ -294,10 +294,9 @@ export class Transformer {
       return tf.reshape(embed(p("tok_emb.weight"), classIds), [batch, 1, width]);
     }
     const { states, pooled } = encodeText(condition as tf.Tensor2D, TEXT, p, text);
-    const project = (x: tf.Tensor, name: string) => linear(x, p(`${name}.weight`), p(`${name}.bias`));
-    const tokens = project(tf.reshape(states, [batch * text.contextLength, text.width]), "cond.states");
+    const tokens = this.#dense(tf.reshape(states, [batch * text.contextLength, text.width]), "cond.states");
     return tf.concat([
-      tf.reshape(project(pooled, "cond.pooled"), [batch, 1, width]),
+      tf.reshape(this.#dense(pooled, "cond.pooled"), [batch, 1, width]),
       tf.reshape(tokens, [batch, text.contextLength, width]),
     ], 1);
   }

@@ -7,6 +7,7 @@
  */
 import * as tf from "../backend/tf.ts";
 import { valueRange } from "../backend/check.ts";
+import { embed } from "../backend/ops.ts";
 import type { Rng } from "../rng/mod.ts";
 import { checkDtype, checkInteger, checkShape, errorMessage } from "../validate/mod.ts";
 import type { ParamLookup } from "./_blocks.ts";
@@ -163,7 +164,7 @@ export class Vqgan {
     const { codebookSize, embedDim, resBlocks } = this.config;
     // MaskGIT clamps the mask id (codebookSize) to the last code before decoding.
     const ids = tf.minimum(tf.reshape(tokens, [-1]), tf.scalar(codebookSize - 1, "int32"));
-    const latents = tf.reshape(tf.gather(p("quantize.embedding.weight"), ids), [
+    const latents = tf.reshape(embed(p("quantize.embedding.weight"), ids), [
       tokens.shape[0],
       ...grid,
       embedDim,
