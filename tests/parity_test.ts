@@ -17,7 +17,7 @@ const FILES = ["maskgit", "vqgan", "inputs", "uniforms", "references"];
 
 Deno.test("dimo gives the PyTorch mirrors' logits, sampled tokens, pixels and codes on converted checkpoints", async () => {
   const before = tf.memory().numTensors;
-  const rows = await checkParity(FIXTURES);
+  const { references, rows } = await checkParity(FIXTURES);
   assert.equal(tf.memory().numTensors, before);
   assert.deepEqual(rows.map((r) => r.name.split(":")[0].split(",")[0]), [
     "MaskGIT logits",
@@ -26,6 +26,7 @@ Deno.test("dimo gives the PyTorch mirrors' logits, sampled tokens, pixels and co
     "VQGAN encode",
   ]);
   for (const row of rows) assert.ok(row.pass, `${row.name}: ${row.measured}`);
+  assert.match(references, /^PyTorch \S+ on cpu$/, "the fixtures say which PyTorch wrote them");
 });
 
 Deno.test("the parity check fails when a reference is off", async () => {
@@ -41,7 +42,7 @@ Deno.test("the parity check fails when a reference is off", async () => {
     }));
     await saveSafetensors(`${dir}/references.safetensors`, shifted, { metadata });
     tf.dispose([...Object.values(tensors), shifted["maskgit.logits"], shifted["vqgan.pixels"]]);
-    const rows = await checkParity(dir);
+    const { rows } = await checkParity(dir);
     assert.deepEqual(rows.map((r) => r.pass), [false, true, false, true]);
   });
 });

@@ -37,13 +37,6 @@ export interface ParityRow {
   readonly pass: boolean;
 }
 
-/** The fixture's inputs and what the mirror wrote, by name; the caller disposes them. */
-async function tensorsOf(
-  path: string,
-): Promise<{ tensors: Record<string, tf.Tensor>; metadata: Record<string, string> }> {
-  return await loadSafetensors(path);
-}
-
 /** The draws of {@linkcode sampleMaskGit} with `createRng(seed)` and no Gumbel noise: one uniform per position a step. */
 function samplerUniforms(seed: number, steps: number, batch: number, seqLen: number): tf.Tensor3D {
   const rng = createRng(seed);
@@ -62,7 +55,7 @@ const SAMPLER_SEED = 0;
  * @param dir A directory written by `write_fixtures.py models`.
  */
 export async function writeUniforms(dir: string): Promise<void> {
-  const { tensors, metadata } = await tensorsOf(`${dir}/inputs.safetensors`);
+  const { tensors, metadata } = await loadSafetensors(`${dir}/inputs.safetensors`);
   const transformer = await loadTransformer(`${dir}/maskgit.safetensors`);
   try {
     const [batch] = tensors["sampler.labels"].shape;
@@ -163,15 +156,23 @@ async function encodeRow(
   };
 }
 
+/** What {@linkcode checkParity} found. */
+export interface ParityReport {
+  /** Where the references came from: the PyTorch version and device that wrote them. */
+  readonly references: string;
+  /** One row per comparison. */
+  readonly rows: ParityRow[];
+}
+
 /**
  * Compares dimo with the mirror on one fixture directory.
  *
  * @param dir A directory with the converted models, the inputs, the uniforms and the references.
- * @returns One row per comparison.
+ * @returns The references' origin and one row per comparison.
  */
-export async function checkParity(dir: string): Promise<ParityRow[]> {
-  const inputs = await tensorsOf(`${dir}/inputs.safetensors`);
-  const references = await tensorsOf(`${dir}/references.safetensors`);
+export async function checkParity(dir: string): Promise<ParityReport> {
+  const inputs = await loadSafetensors(`${dir}/inputs.safetensors`);
+  const references = await loadSafetensors(`${dir}/references.safetensors`);
   const transformer = await loadTransformer(`${dir}/maskgit.safetensors`);
   const vqgan = await loadVqgan(`${dir}/vqgan.safetensors`);
   const x = inputs.tensors;
@@ -182,7 +183,7 @@ export async function checkParity(dir: string): Promise<ParityRow[]> {
       Number(inputs.metadata.steps),
       ...(y["sampler.tokens"].shape as [number, number]),
     );
-    const written = (await tensorsOf(`${dir}/uniforms.safetensors`)).tensors.uniforms;
+    const written = (await loadSafetensors(`${dir}/uniforms.safetensors`)).tensors.uniforms;
     const replayed = await maxDifference(uniforms, written) === 0;
     tf.dispose([uniforms, written]);
     if (!replayed) {
@@ -206,7 +207,8 @@ export async function checkParity(dir: string): Promise<ParityRow[]> {
       await encodeRow(vqgan, x["vqgan.images"] as tf.Tensor4D, y["vqgan.tokens"], y["vqgan.margins"]),
     ];
     tf.dispose([logits, pixels]);
-    return rows;
+    const { torch, device } = references.metadata;
+    return { references: `PyTorch ${torch} on ${device}`, rows };
   } finally {
     transformer.dispose();
     vqgan.dispose();
@@ -227,9 +229,8 @@ if (import.meta.main) {
     await writeUniforms(dir);
     console.log(`${dir}/uniforms.safetensors written`);
   } else {
-    const rows = await checkParity(dir);
-    const { metadata } = await tensorsOf(`${dir}/references.safetensors`);
-    console.log(`references by PyTorch ${metadata.torch} on ${metadata.device}`);
+    const { references, rows } = await checkParity(dir);
+    console.log(`references by ${references}`);
     for (const row of rows) {
       console.log(`${row.pass ? "pass" : "FAIL"}  ${row.name}: ${row.measured} (required ${row.required})`);
     }
