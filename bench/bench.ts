@@ -1,6 +1,6 @@
 /**
  * `deno task bench [--backends wasm,cpu,webgpu] [--threads 1,2] [--quick] [--load N] [--skip-sampling]
- * [--distill-only] [--imagenet-batches 8,64]`: matMul throughput, the time of one training step of the
+ * [--distill-only] [--imagenet-batches 8,32] [--imagenet-recompute-batches 64]`: matMul throughput, the time of one training step of the
  * reference transformer at batch 32, 256 and 1024, the sampling throughput of the 16-step MaskGIT
  * sampler against one-step generation, and the time of one Di[M]O iteration at the image
  * experiment's size and (on webgpu) the paper's ImageNet MaskGIT size, on each backend, as
@@ -17,7 +17,8 @@
  * worker threads beside every row (stopped when the rows are done), to time the rows on cores
  * that other work also wants; `--skip-sampling` leaves the sampling table out, for short runs.
  * `--distill-only` runs only the Di[M]O iteration's table; `--imagenet-batches` sets the ImageNet
- * size's batches (default 8 and 64). Each iteration row runs in a process of its own, and a row
+ * size's batches (default 8 and 32) and `--imagenet-recompute-batches` those it runs with
+ * activations recomputed (default 64). Each iteration row runs in a process of its own, and a row
  * whose process fails shows its error instead of stopping the bench.
  *
  * @module
@@ -261,6 +262,7 @@ async function main(): Promise<void> {
       "skip-sampling": { type: "boolean", default: false },
       "distill-only": { type: "boolean", default: false },
       "imagenet-batches": { type: "string" },
+      "imagenet-recompute-batches": { type: "string" },
       row: { type: "string" },
       "distill-row": { type: "string" },
     },
@@ -275,7 +277,10 @@ async function main(): Promise<void> {
     return;
   }
   const backends = await chooseBackends(values.backends);
-  const imagenetBatches = parseBatches(values["imagenet-batches"]) ?? DISTILL_SIZES.imagenet.batches;
+  const imagenetBatches = {
+    kept: parseBatches(values["imagenet-batches"]) ?? DISTILL_SIZES.imagenet.batches,
+    recomputed: parseBatches(values["imagenet-recompute-batches"]) ?? DISTILL_SIZES.imagenet.recomputeBatches,
+  };
   const distillOnly = values["distill-only"] ?? false;
   const settings = distillOnly ? [] : expandSettings(backends, chooseThreadCounts(values.threads))
     .map((setting) => values["skip-sampling"] ? { ...setting, skipSampling: true } : setting);
@@ -293,7 +298,9 @@ async function main(): Promise<void> {
   }
   const pytorchDistill = await benchPyTorchDistill(quick, {
     image: DISTILL_SIZES.image.batches,
-    imagenet: backends.includes("webgpu") ? imagenetBatches : [],
+    imagenet: backends.includes("webgpu")
+      ? [...new Set([...imagenetBatches.kept, ...imagenetBatches.recomputed])].sort((a, b) => a - b)
+      : [],
   }, 5);
   if (distillOnly) {
     printDistill(distill, pytorchDistill);

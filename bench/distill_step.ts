@@ -28,6 +28,8 @@ export interface DistillSize {
   readonly distill: PartialDistillConfig;
   /** The batches the bench times by default. */
   readonly batches: readonly number[];
+  /** The batches it times by default with activations recomputed (`recomputeActivations`). */
+  readonly recomputeBatches: readonly number[];
   /** What it is, in words. */
   readonly description: string;
 }
@@ -40,7 +42,8 @@ export type DistillSizeName = "image" | "imagenet";
  * the 49 4×4 patches of a 28×28 image, 10 classes, width 96, 3 layers, 4 heads; batch 32, the
  * student's lr 2e-4, the aux model's 1e-3, σ = 0). `imagenet`: the paper's MaskGIT (16×16 = 256
  * tokens, 1,024 codes, 1,000 classes, width 768, 24 layers, 16 heads; the default config) with the
- * paper's distillation settings.
+ * paper's distillation settings; from batch 48 on, it fits an 80 GB card only with activations
+ * recomputed.
  */
 export const DISTILL_SIZES: Readonly<Record<DistillSizeName, DistillSize>> = {
   image: {
@@ -54,12 +57,14 @@ export const DISTILL_SIZES: Readonly<Record<DistillSizeName, DistillSize>> = {
     }),
     distill: { studentAdam: { lr: 2e-4 }, auxAdam: { lr: 1e-3 }, init: { sigma: 0 } },
     batches: [32],
+    recomputeBatches: [],
     description: "image experiment: 256 codes, 10 classes, 49 tokens, width 96, 3 layers, 4 heads",
   },
   imagenet: {
     model: resolveTransformerConfig({}),
     distill: {},
-    batches: [8, 64],
+    batches: [8, 32],
+    recomputeBatches: [64],
     description: "ImageNet MaskGIT: 1,024 codes, 1,000 classes, 256 tokens, width 768, 24 layers, 16 heads",
   },
 };
@@ -80,7 +85,7 @@ export interface DistillResult {
   readonly liveBytes: number;
   /**
    * What the backend holds on the device after the timed iterations (WebGPU's buffer pool, which
-   * keeps every buffer it ever made; `numBytesInGPUAllocated`), or undefined where it says nothing.
+   * keeps every buffer it ever made: `numBytesAllocatedInGPU`), or undefined where it says nothing.
    */
   readonly deviceBytes?: number;
   /** The aux model's loss of the fourth iteration (the last if fewer). */
@@ -92,10 +97,15 @@ export interface DistillResult {
  *
  * @param size The size.
  * @param batch Samples per batch.
+ * @param recomputeActivations Whether the gradient passes recompute their activations.
  * @returns The config.
  */
-export function distillConfigOf(size: DistillSize, batch: number): DistillConfig {
-  return resolveDistillConfig({ ...size.distill, batch });
+export function distillConfigOf(
+  size: DistillSize,
+  batch: number,
+  recomputeActivations = false,
+): DistillConfig {
+  return resolveDistillConfig({ ...size.distill, batch, recomputeActivations });
 }
 
 /**
@@ -105,17 +115,19 @@ export function distillConfigOf(size: DistillSize, batch: number): DistillConfig
  * @param name The size.
  * @param batch Samples per batch.
  * @param steps Iterations timed each way.
+ * @param recomputeActivations Whether the gradient passes recompute their activations.
  * @returns The measurement.
  */
 export async function benchDistillStep(
   name: DistillSizeName,
   batch: number,
   steps: number,
+  recomputeActivations = false,
 ): Promise<DistillResult> {
   const size = DISTILL_SIZES[name];
   const rng = createRng(0);
   const teacher = new Transformer(size.model, { rng: rng.fork("teacher") });
-  const state = createDistillState(teacher, distillConfigOf(size, batch), 0);
+  const state = createDistillState(teacher, distillConfigOf(size, batch, recomputeActivations), 0);
   try {
     await distillStep(state);
     const before = tf.memory().numTensors;
@@ -130,7 +142,7 @@ export async function benchDistillStep(
     const start = performance.now();
     await withOneInFlight(steps, () => distillStep(state));
     const inFlightSeconds = (performance.now() - start) / 1000 / steps;
-    const memory = tf.memory() as tf.MemoryInfo & { numBytesInGPUAllocated?: number };
+    const memory = tf.memory() as tf.MemoryInfo & { numBytesAllocatedInGPU?: number };
     return {
       size: name,
       batch,
@@ -139,7 +151,7 @@ export async function benchDistillStep(
       inFlightSeconds,
       tensors: [before, memory.numTensors],
       liveBytes: memory.numBytes,
-      deviceBytes: memory.numBytesInGPUAllocated,
+      deviceBytes: memory.numBytesAllocatedInGPU,
       auxLoss,
     };
   } finally {

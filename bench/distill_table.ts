@@ -13,6 +13,8 @@ export interface DistillSetting {
   readonly backend: string;
   readonly size: DistillSizeName;
   readonly batch: number;
+  /** Whether the gradient passes recompute their activations. */
+  readonly recomputeActivations: boolean;
   /** Iterations timed each way. */
   readonly steps: number;
   /** Why the row is not run, if it is not. */
@@ -32,29 +34,28 @@ export interface DistillRow {
  *
  * @param backends The backends of the bench.
  * @param quick Fewer iterations, and no cpu row.
- * @param imagenetBatches The ImageNet size's batches.
+ * @param imagenetBatches The ImageNet size's batches: as they are, and with activations recomputed.
  * @returns The settings, in order.
  */
 export function distillRows(
   backends: readonly string[],
   quick: boolean,
-  imagenetBatches: readonly number[],
+  imagenetBatches: { readonly kept: readonly number[]; readonly recomputed: readonly number[] },
 ): DistillSetting[] {
   return backends.flatMap((backend): DistillSetting[] => {
     const image = DISTILL_SIZES.image.batches.map((batch) => ({
       backend,
       size: "image" as const,
       batch,
+      recomputeActivations: false,
       steps: quick ? 2 : backend === "webgpu" ? 10 : 3,
       ...(backend === "cpu" ? { skip: "not run (tens of seconds an iteration)" } : {}),
     }));
     if (backend !== "webgpu") return image;
-    const imagenet = imagenetBatches.map((batch) => ({
-      backend,
-      size: "imagenet" as const,
-      batch,
-      steps: quick ? 2 : 5,
-    }));
+    const imagenet = [
+      ...imagenetBatches.kept.map((batch) => ({ batch, recomputeActivations: false })),
+      ...imagenetBatches.recomputed.map((batch) => ({ batch, recomputeActivations: true })),
+    ].map((row) => ({ backend, size: "imagenet" as const, ...row, steps: quick ? 2 : 5 }));
     return [...image, ...imagenet];
   });
 }
@@ -67,10 +68,13 @@ export async function runDistillRow(setting: DistillSetting): Promise<DistillRow
   device?.addEventListener("uncapturederror", (event) => {
     console.error(`WebGPU error: ${(event as GPUUncapturedErrorEvent).error.message}`);
   });
-  console.error(`${info.adapter}: Di[M]O iteration, ${setting.size} size, batch ${setting.batch}…`);
-  return { setting, info, result: await benchDistillStep(setting.size, setting.batch, setting.steps) };
+  console.error(`${info.adapter}: Di[M]O iteration, ${setting.size} size, ${batchCell(setting)}…`);
+  const { size, batch, steps, recomputeActivations } = setting;
+  return { setting, info, result: await benchDistillStep(size, batch, steps, recomputeActivations) };
 }
 
+const batchCell = ({ batch, recomputeActivations }: DistillSetting) =>
+  recomputeActivations ? `${batch}, activations recomputed` : `${batch}`;
 const fixed = (x: number, digits: number) => x.toFixed(digits);
 const gib = (bytes: number | undefined) => bytes === undefined ? "—" : `${fixed(bytes / 2 ** 30, 2)}`;
 
@@ -92,7 +96,7 @@ export function printDistill(rows: readonly DistillRow[], pytorch: PyTorchIterat
   );
   console.log(`|${"---|".repeat(10)}`);
   for (const { setting, info, result } of rows) {
-    const head = [setting.backend, info?.adapter ?? "", setting.size, `${setting.batch}`];
+    const head = [setting.backend, info?.adapter ?? "", setting.size, batchCell(setting)];
     const cells = typeof result === "string" ? [result, "", "", "", "", ""] : [
       `${fixed(result.seconds, 3)} / ${fixed(result.inFlightSeconds, 3)}`,
       `${result.steps}`,
@@ -116,12 +120,10 @@ export function printDistill(rows: readonly DistillRow[], pytorch: PyTorchIterat
   console.log(`|${"---|".repeat(10)}`);
   for (const p of pytorch) {
     const kind = p.device.startsWith("cuda") ? "webgpu" : "wasm";
-    const mine = rows.find((r) =>
+    const mine = rows.filter((r) =>
       r.setting.backend === kind && r.setting.size === p.size && r.setting.batch === p.batch
     );
-    const dimo = mine && typeof mine.result === "object" ? mine.result : undefined;
-    const seconds = dimo && [dimo.seconds, dimo.inFlightSeconds];
-    const cells = [
+    const head = [
       p.device,
       p.torch,
       p.size,
@@ -129,10 +131,17 @@ export function printDistill(rows: readonly DistillRow[], pytorch: PyTorchIterat
       p.seconds === undefined ? p.error ?? "—" : fixed(p.seconds, 4),
       gib(p.peakBytes),
       p.auxLoss === undefined ? "—" : fixed(p.auxLoss, 4),
-      mine ? `${kind}, ${mine.info?.adapter ?? ""}` : `no ${kind} row`,
-      seconds ? seconds.map((s) => fixed(s, 3)).join(" / ") : "—",
-      seconds && p.seconds ? seconds.map((s) => `${fixed(s / p.seconds!, 1)}×`).join(" / ") : "—",
     ];
-    console.log(`| ${cells.join(" | ")} |`);
+    for (const row of mine.length > 0 ? mine : [undefined]) {
+      const dimo = row && typeof row.result === "object" ? row.result : undefined;
+      const seconds = dimo && [dimo.seconds, dimo.inFlightSeconds];
+      const cells = [
+        ...head,
+        row ? `${kind}, ${row.info?.adapter ?? ""}, ${batchCell(row.setting)}` : `no ${kind} row`,
+        seconds ? seconds.map((s) => fixed(s, 3)).join(" / ") : "—",
+        seconds && p.seconds ? seconds.map((s) => `${fixed(s / p.seconds!, 1)}×`).join(" / ") : "—",
+      ];
+      console.log(`| ${cells.join(" | ")} |`);
+    }
   }
 }

@@ -68,3 +68,68 @@ export function checkBufferFits(
       `current shape is [${shape.join(", ")}] (${bytes} bytes); use a smaller batch`,
   );
 }
+
+/** What a WebGPU device holds through tfjs: every buffer its pool has made, in bytes. */
+export interface DeviceMemory {
+  readonly allocatedBytes: number;
+}
+
+/**
+ * The active backend's device memory: tfjs-webgpu's buffer pool, none elsewhere.
+ *
+ * @returns The bytes its pool holds, or undefined when the backend is not webgpu.
+ *
+ * @example No device memory on the cpu backend
+ * ```ts
+ * import assert from "node:assert";
+ * import { useBackend } from "@dimo/dimo";
+ * import { activeDeviceMemory } from "@dimo/dimo/backend";
+ * await useBackend("cpu");
+ * assert.equal(activeDeviceMemory(), undefined);
+ * ```
+ */
+export function activeDeviceMemory(): DeviceMemory | undefined {
+  if (tf.getBackend() !== "webgpu") return undefined;
+  const memory = tf.memory() as tf.MemoryInfo & { numBytesAllocatedInGPU?: number };
+  return { allocatedBytes: memory.numBytesAllocatedInGPU ?? NaN };
+}
+
+/**
+ * The error to throw for one that `work` raised. When a WebGPU device cannot make a buffer
+ * (out of memory), Deno's WebGPU reports nothing until a later read-back meets the invalid
+ * buffer; that error becomes one naming the work, what the buffer pool held and what to change.
+ * Any other error is returned as it is.
+ *
+ * @param error What the work threw.
+ * @param work The work, for the message ("the Di[M]O iteration at batch 64").
+ * @param remedy What to change, for the message.
+ * @param device The device's memory; nothing is rewritten when undefined.
+ * @returns The error to throw.
+ *
+ * @example A read-back of an invalid buffer
+ * ```ts
+ * import assert from "node:assert";
+ * import { explainDeviceMemoryError } from "@dimo/dimo/backend";
+ * const error = new Error("Buffer with '' label is invalid");
+ * const explained = explainDeviceMemoryError(error, "one step", "use a smaller batch", { allocatedBytes: 8e10 });
+ * assert.match(String(explained), /Cannot run one step .* out of memory .* 80\.0 GB.*use a smaller batch/);
+ * assert.equal(explainDeviceMemoryError(error, "one step", "-", undefined), error);
+ * ```
+ */
+export function explainDeviceMemoryError(
+  error: unknown,
+  work: string,
+  remedy: string,
+  device: DeviceMemory | undefined = activeDeviceMemory(),
+): unknown {
+  if (device === undefined || !(error instanceof Error) || !INVALID_BUFFER.test(error.message)) return error;
+  const held = (device.allocatedBytes / 1e9).toFixed(1);
+  return new RangeError(
+    `Cannot run ${work} as the WebGPU device could not make a buffer, most likely out of memory ` +
+      `(tfjs's buffer pool held ${held} GB): ${remedy}`,
+    { cause: error },
+  );
+}
+
+/** How Deno's WebGPU reports a buffer it could not make, when something reads it. */
+const INVALID_BUFFER = /Buffer with '.*' label is invalid/;

@@ -33,9 +33,10 @@ export interface StudentBatch {
   readonly studentCheck: tf.Tensor1D;
 }
 
-/** Options of every network call in a step: dropout as configured, ids known to be valid. */
+/** Options of every network call in a step: dropout and recomputation as configured, ids known to be valid. */
 export function applyOptions(state: DistillState, rng: Rng): ApplyOptions {
-  return { training: state.config.dropout, rng, validateIds: false };
+  const { dropout, recomputeActivations } = state.config;
+  return { training: dropout, rng, validateIds: false, recomputeActivations };
 }
 
 /**

@@ -111,7 +111,7 @@ export interface DistillCheckpointExpected {
  * @throws {CheckpointMismatchError} If the saved teacher, configuration or seed differs.
  * @throws {TypeError} If the file lacks the run's metadata or a tensor.
  *
- * @example A checkpoint of another seed is refused
+ * @example A checkpoint of another seed or batch is refused; one saved without recomputation resumes with it
  * ```ts
  * import assert from "node:assert";
  * import { CheckpointMismatchError, createDistillState, createRng, loadDistillCheckpoint, resolveDistillConfig, resolveTransformerConfig, saveDistillCheckpoint, Transformer, useBackend } from "@dimo/dimo";
@@ -129,7 +129,14 @@ export interface DistillCheckpointExpected {
  *   loadDistillCheckpoint(`${dir}/run.safetensors`, { teacher, config, seed: 6 }),
  *   (error) => error instanceof CheckpointMismatchError && error.field === "seed",
  * );
- * [state, teacher].forEach((x) => x.dispose());
+ * await assert.rejects(
+ *   loadDistillCheckpoint(`${dir}/run.safetensors`, { teacher, config: { ...config, batch: 4 }, seed: 5 }),
+ *   (error) => error instanceof CheckpointMismatchError && error.field === "batch",
+ * );
+ * const recomputing = { ...config, recomputeActivations: true };
+ * const resumed = await loadDistillCheckpoint(`${dir}/run.safetensors`, { teacher, config: recomputing, seed: 5 });
+ * assert.equal(resumed.config.recomputeActivations, true);
+ * [state, resumed, teacher].forEach((x) => x.dispose());
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -151,7 +158,11 @@ export async function loadDistillCheckpoint(
       // Resolved, so that settings added since the file was written compare at their defaults.
       ["teacher.", teacher.config, resolveTransformerConfig(parseConfigJson(metadata[TEACHER_KEY]))],
       ["", { teacherSha256: hash }, { teacherSha256: metadata[TEACHER_HASH_KEY] }],
-      ["", config, resolveDistillConfig(parseConfigJson(metadata[CONFIG_KEY]))],
+      // Recomputing activations changes the memory a step takes, not the step.
+      ["", config, {
+        ...resolveDistillConfig(parseConfigJson(metadata[CONFIG_KEY])),
+        recomputeActivations: config.recomputeActivations,
+      }],
       ["", { seed }, { seed: json.seed }],
     ] as const;
     for (const [prefix, wanted, saved] of checks) {

@@ -5,6 +5,7 @@
  * @module
  */
 import * as tf from "../backend/tf.ts";
+import { explainDeviceMemoryError } from "../backend/buffer_limits.ts";
 import { guidedLogits } from "../sampling/guidance.ts";
 import { maskedCrossEntropy } from "../mdm/loss.ts";
 import {
@@ -118,6 +119,18 @@ export async function distillStep(
   state: DistillState,
   options: DistillStepOptions = {},
 ): Promise<StepReport> {
+  try {
+    return await iterate(state, options);
+  } catch (error) {
+    const { batch, recomputeActivations } = state.config;
+    const remedy = recomputeActivations
+      ? "use a smaller batch with more accumulation"
+      : "set recomputeActivations (one block's activations kept instead of every block's), or use a smaller batch with more accumulation";
+    throw explainDeviceMemoryError(error, `the Di[M]O iteration at batch ${batch}`, remedy);
+  }
+}
+
+async function iterate(state: DistillState, options: DistillStepOptions): Promise<StepReport> {
   const start = performance.now();
   if (options.labels !== undefined) checkLabels(state, options.labels);
   const iteration = state.iteration;

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "../backend/tf.ts";
 import { useTestBackend, withoutLeaks } from "../backend/testing.ts";
 import type { Transformer } from "../models/transformer.ts";
+import type { PartialDistillConfig } from "./config.ts";
 import { createDistillState, type DistillState } from "./state.ts";
 import { distillStep, type StepReport } from "./step.ts";
 import { disposeBatch, sampleStudentBatch } from "./_batch.ts";
@@ -117,9 +118,9 @@ function withoutSeconds(report: StepReport): Omit<StepReport, "seconds"> {
   return rest;
 }
 
-async function run(seed: number, iterations: number) {
+async function run(seed: number, iterations: number, overrides: PartialDistillConfig = {}) {
   const teacher = tinyTeacher();
-  const state = createDistillState(teacher, tinyConfig(), seed);
+  const state = createDistillState(teacher, tinyConfig(overrides), seed);
   const reports = [];
   for (let i = 0; i < iterations; i++) reports.push(withoutSeconds(await distillStep(state)));
   const weights = [snapshot(state.student), snapshot(state.aux)];
@@ -134,6 +135,12 @@ Deno.test("distillStep() is reproducible from the seed, and the seed matters", a
     assert.deepEqual(a, b);
     assert.notDeepEqual(a.reports, c.reports);
     assert.ok(a.reports.every((r) => Number.isFinite(r.auxLoss) && Number.isFinite(r.gSquared)));
+  });
+});
+
+Deno.test("distillStep() with recomputeActivations makes the same updates", async () => {
+  await withoutLeaks(async () => {
+    assert.deepEqual(await run(5, 3, { recomputeActivations: true }), await run(5, 3));
   });
 });
 

@@ -6,6 +6,7 @@
  * @module
  */
 import * as tf from "../backend/tf.ts";
+import { explainDeviceMemoryError } from "../backend/buffer_limits.ts";
 import type { Rng } from "../rng/mod.ts";
 import { createMaskSchedule, type MaskScheduleSpec, sampleMaskRatios } from "../masking/schedules.ts";
 import { maskBernoulli, maskExactCount } from "../masking/forward.ts";
@@ -117,5 +118,10 @@ export async function mdmTrainStep(
   } finally {
     tf.dispose([xt, masked, condition]); // the step's work is queued: they are no longer needed
   }
-  return await report;
+  try {
+    return await report;
+  } catch (error) {
+    const work = `the teacher's training step at batch ${batch.tokens.shape[0]}`;
+    throw explainDeviceMemoryError(error, work, "use a smaller batch");
+  }
 }

@@ -7,7 +7,7 @@
 import * as tf from "../backend/tf.ts";
 import { embed, matMul } from "../backend/ops.ts";
 import { checkIds } from "../backend/check.ts";
-import { dropout as dropoutOp } from "../backend/random.ts";
+import { dropout as dropoutOp, type RandomKey } from "../backend/random.ts";
 import { activeBufferLimits, type BufferLimits, checkBufferFits } from "../backend/buffer_limits.ts";
 import type { Rng } from "../rng/mod.ts";
 import { checkDtype, checkInRange, checkShape, errorMessage } from "../validate/mod.ts";
@@ -15,6 +15,7 @@ import { type TokenLayout, tokenLayout, type TransformerConfig } from "./config.
 import type { Condition, Denoiser } from "./denoiser.ts";
 import { encodeText, textEncoderSpecs } from "./_text_encoder.ts";
 import { block, blockSpecs, type Dropout } from "./_blocks.ts";
+import { recomputed, replayableKeys } from "./_recompute.ts";
 import { gelu, layerNorm, linear } from "./layers.ts";
 import { denseSpecs, normSpecs, type ParameterSpec, ParameterStore } from "./_params.ts";
 
@@ -56,6 +57,14 @@ export interface ApplyOptions {
    * @default {activeBufferLimits()} (the WebGPU device's; none on other backends)
    */
   readonly bufferLimits?: BufferLimits;
+  /**
+   * Whether, under a gradient tape, each block keeps only its input and runs again in the
+   * backward pass (activation recomputation): about one more forward pass of compute for the
+   * memory of one block's intermediates instead of every block's. Values and gradients are the
+   * same either way.
+   * @default {false}
+   */
+  readonly recomputeActivations?: boolean;
 }
 
 /** Where a {@linkcode Transformer}'s weights come from: a seeded initialiser or given tensors. */
@@ -189,7 +198,8 @@ export class Transformer {
    * @throws {RangeError} If an id is out of range or `sigma` is outside [0, 1).
    */
   apply(tokens: tf.Tensor2D, condition: Condition, options: ApplyOptions = {}): tf.Tensor3D {
-    const { training = false, rng, embeddingNoise, validateIds = true } = options;
+    const { training = false, rng, embeddingNoise, validateIds = true, recomputeActivations = false } =
+      options;
     const { seqLen, width, dropout: rate } = this.config;
     const action = "apply the transformer";
     checkShape(action, "tokens", tokens.shape, [-1, seqLen]);
@@ -209,12 +219,12 @@ export class Transformer {
       checkShape(action, "embeddingNoise.noise", embeddingNoise.noise.shape, [batch, seqLen, width]);
       checkDtype(action, "embeddingNoise.noise", embeddingNoise.noise.dtype, "float32");
     }
-    let dropout: Dropout = (x) => x;
+    let drawKey: (() => RandomKey) | undefined;
     if (training && rate > 0) {
       if (rng === undefined) {
         throw new TypeError(errorMessage(action, "rng", "an Rng when training with dropout", rng));
       }
-      dropout = (x) => dropoutOp(x, rate, rng.drawKey());
+      drawKey = () => rng.drawKey();
     }
     if (validateIds) {
       checkIds(action, "tokens", tokens, this.layout.maskId + 1);
@@ -226,7 +236,7 @@ export class Transformer {
       );
     }
     this.#checkBuffers(batch, options.bufferLimits ?? activeBufferLimits());
-    return tf.tidy(() => this.#forward(tokens, condition, dropout, embeddingNoise));
+    return tf.tidy(() => this.#forward(tokens, condition, drawKey, embeddingNoise, recomputeActivations));
   }
 
   /** Its largest tensors against the buffer limits, so that one too large names itself. */
@@ -238,8 +248,17 @@ export class Transformer {
     checkBufferFits("logits", [batch, seqLen, this.layout.vocabSize], limits);
   }
 
-  #forward(tokens: tf.Tensor2D, condition: Condition, dropout: Dropout, noise?: EmbeddingNoise): tf.Tensor3D {
-    const { seqLen, width, heads, layers } = this.config;
+  #forward(
+    tokens: tf.Tensor2D,
+    condition: Condition,
+    drawKey: (() => RandomKey) | undefined,
+    noise: EmbeddingNoise | undefined,
+    recompute: boolean,
+  ): tf.Tensor3D {
+    const { seqLen, width, heads, layers, mlpRatio, dropout: rate } = this.config;
+    const dropoutWith = (keys: (() => RandomKey) | undefined): Dropout =>
+      keys === undefined ? (x) => x : (x) => dropoutOp(x, rate, keys());
+    const dropout = dropoutWith(drawKey);
     const batch = tokens.shape[0];
     const positions = seqLen + conditionPositions(this.config);
     const p = (name: string) => this.#params.get(name);
@@ -253,9 +272,17 @@ export class Transformer {
     let x = this.#first(tf.reshape(embedded, [batch * positions, width]), dropout);
     // A block's intermediates go when it ends (a tape keeps what its gradient needs): without one, a
     // forward pass holds one block's activations at a time instead of every block's.
+    const shape = { batch, positions, heads };
     for (let i = 0; i < layers; i++) {
       const input = x;
-      x = tf.tidy(() => block(input, `blocks.${i}`, p, { batch, positions, heads }, dropout));
+      const prefix = `blocks.${i}`;
+      if (recompute) {
+        const keys = replayableKeys(drawKey);
+        const names = blockSpecs(prefix, width, mlpRatio * width).map((spec) => spec.name);
+        x = recomputed((h, q) => block(h, prefix, q, shape, dropoutWith(keys?.())), input, names, p);
+      } else {
+        x = tf.tidy(() => block(input, prefix, p, shape, dropout));
+      }
     }
     // Only the visual positions are read out; the class position is dropped before the last norm.
     const visualOut = tf.slice(tf.reshape(x, [batch, positions, width]), [0, 0, 0], [batch, seqLen, width]);

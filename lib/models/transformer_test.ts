@@ -156,6 +156,33 @@ Deno.test("Transformer gives every parameter a gradient", async () => {
   });
 });
 
+Deno.test("Transformer recomputeActivations gives the same logits and gradients, dropout masks included", async () => {
+  await withoutLeaks(async () => {
+    const model = new Transformer(tiny({ layers: 3, maskgitLayers: true }), { rng: createRng(2) });
+    const [x, y] = [tokens(TOKENS), labels(LABELS)];
+    const noise = tf.randomNormal([2, 5, 8], 0, 1, "float32", 5) as tf.Tensor3D;
+    const gradients = (recomputeActivations: boolean) =>
+      tf.tidy(() => {
+        const rng = createRng(9);
+        const options = { training: true, rng, embeddingNoise: { sigma: 0.1, noise }, recomputeActivations };
+        const { value, grads } = tf.variableGrads(
+          () => tf.sum(tf.square(model.apply(x, y, options))),
+          model.trainableVariables(),
+        );
+        return [value, ...model.trainableVariables().map((v) => grads[v.name])];
+      });
+    const [kept, recomputed] = [gradients(false), gradients(true)];
+    assert.equal(recomputed.length, kept.length);
+    for (let i = 0; i < kept.length; i++) {
+      const [a, b] = [await kept[i].data(), await recomputed[i].data()];
+      assert.ok(a.some((v) => v !== 0), `tensor ${i} is all zeros`);
+      assert.deepEqual(b, a, `tensor ${i} differs`);
+    }
+    tf.dispose([x, y, noise, ...kept, ...recomputed]);
+    model.dispose();
+  });
+});
+
 Deno.test("Transformer.freeze() keeps frozen variables out of trainableVariables() and out of an Adam step", async () => {
   await withoutLeaks(async () => {
     const model = new Transformer(tiny(), { rng: createRng(3) });
