@@ -134,6 +134,7 @@ export class DistillState {
   ) {
     this.conditioning = options.conditioning ?? {};
     checkConditioning(teacher, this.conditioning);
+    teacher.checkBatchFits(2 * config.batch); // the guided teacher's pass, the step's largest
     this.config = config;
     this.teacher = teacher;
     this.rng = options.rng;

@@ -235,12 +235,35 @@ export class Transformer {
         text === undefined ? this.layout.nullClass + 1 : text.vocabSize,
       );
     }
-    this.#checkBuffers(batch, options.bufferLimits ?? activeBufferLimits());
+    this.checkBatchFits(batch, options.bufferLimits);
     return tf.tidy(() => this.#forward(tokens, condition, drawKey, embeddingNoise, recomputeActivations));
   }
 
-  /** Its largest tensors against the buffer limits, so that one too large names itself. */
-  #checkBuffers(batch: number, limits: BufferLimits | undefined): void {
+  /**
+   * Checks that a pass at `batch` fits the buffer limits: its largest tensors (attention scores,
+   * the MLP's hidden layer, the logits) each fit one buffer. `apply` checks this itself; a run
+   * that will make larger batches later (the guided teacher's 2B) can check them at its start.
+   *
+   * @param batch Samples in the pass.
+   * @param limits The limits; by default the WebGPU device's (none on other backends).
+   * @throws {RangeError} Naming the tensor, its shape and the limit it passes.
+   *
+   * @example A batch whose attention scores pass a 1 MiB binding
+   * ```ts
+   * import assert from "node:assert";
+   * import { createRng, resolveTransformerConfig, Transformer, useBackend } from "@dimo/dimo";
+   * await useBackend("cpu");
+   * const model = new Transformer(
+   *   resolveTransformerConfig({ codebookSize: 4, numClasses: 2, seqLen: 63, width: 8, heads: 2, layers: 1 }),
+   *   { rng: createRng(0) },
+   * );
+   * const limits = { maxStorageBufferBindingSize: 2 ** 20, maxBufferSize: 2 ** 30 };
+   * model.checkBatchFits(32, limits);
+   * assert.throws(() => model.checkBatchFits(33, limits), /attention scores.*\[33, 2, 64, 64\]/);
+   * model.dispose();
+   * ```
+   */
+  checkBatchFits(batch: number, limits: BufferLimits | undefined = activeBufferLimits()): void {
     const { seqLen, width, heads, mlpRatio } = this.config;
     const positions = seqLen + conditionPositions(this.config);
     checkBufferFits("attention scores", [batch, heads, positions, positions], limits);
