@@ -46,3 +46,15 @@ Deno.test("the parity check fails when a reference is off", async () => {
     assert.deepEqual(rows.map((r) => r.pass), [false, true, false, true]);
   });
 });
+
+Deno.test("the parity check frees what it loaded when a model file does not load", async () => {
+  await inTempDir("parity-", async (dir) => {
+    for (const file of FILES) {
+      await Deno.copyFile(`${FIXTURES}/${file}.safetensors`, `${dir}/${file}.safetensors`);
+    }
+    await Deno.writeTextFile(`${dir}/vqgan.safetensors`, "not a safetensors file");
+    const before = tf.memory().numTensors;
+    await assert.rejects(checkParity(dir), /vqgan\.safetensors/);
+    assert.equal(tf.memory().numTensors, before);
+  });
+});

@@ -171,29 +171,35 @@ export interface ParityReport {
  * @returns The references' origin and one row per comparison.
  */
 export async function checkParity(dir: string): Promise<ParityReport> {
-  const inputs = await loadSafetensors(`${dir}/inputs.safetensors`);
-  const references = await loadSafetensors(`${dir}/references.safetensors`);
-  const transformer = await loadTransformer(`${dir}/maskgit.safetensors`);
-  const vqgan = await loadVqgan(`${dir}/vqgan.safetensors`);
-  const x = inputs.tensors;
-  const y = references.tensors;
+  // Everything loaded or computed is freed however the check ends, a file that fails to load included.
+  const held: { dispose(): void }[] = [];
+  const hold = <T extends { dispose(): void }>(value: T): T => (held.push(value), value);
+  const load = async (file: string) => {
+    const loaded = await loadSafetensors(`${dir}/${file}`);
+    hold({ dispose: () => tf.dispose(Object.values(loaded.tensors)) });
+    return loaded;
+  };
   try {
-    const uniforms = samplerUniforms(
+    const inputs = await load("inputs.safetensors");
+    const references = await load("references.safetensors");
+    const transformer = hold(await loadTransformer(`${dir}/maskgit.safetensors`));
+    const vqgan = hold(await loadVqgan(`${dir}/vqgan.safetensors`));
+    const [x, y] = [inputs.tensors, references.tensors];
+    const uniforms = hold(samplerUniforms(
       SAMPLER_SEED,
       Number(inputs.metadata.steps),
       ...(y["sampler.tokens"].shape as [number, number]),
-    );
-    const written = (await loadSafetensors(`${dir}/uniforms.safetensors`)).tensors.uniforms;
-    const replayed = await maxDifference(uniforms, written) === 0;
-    tf.dispose([uniforms, written]);
-    if (!replayed) {
+    ));
+    const written = (await load("uniforms.safetensors")).tensors.uniforms;
+    if (await maxDifference(uniforms, written) !== 0) {
       throw new Error(`Cannot check parity as '${dir}/uniforms.safetensors' is not what the sampler draws`);
     }
-    const logits = transformer.apply(x["maskgit.tokens"] as tf.Tensor2D, x["maskgit.labels"] as tf.Tensor1D);
-    const pixels = vqgan.decode(x["vqgan.codes"] as tf.Tensor2D);
-    const pixelsRange = tf.tidy(() => tf.stack([tf.max(y["vqgan.pixels"]), tf.min(y["vqgan.pixels"])]));
+    const logits = hold(
+      transformer.apply(x["maskgit.tokens"] as tf.Tensor2D, x["maskgit.labels"] as tf.Tensor1D),
+    );
+    const pixels = hold(vqgan.decode(x["vqgan.codes"] as tf.Tensor2D));
+    const pixelsRange = hold(tf.tidy(() => tf.stack([tf.max(y["vqgan.pixels"]), tf.min(y["vqgan.pixels"])])));
     const [high, low] = await pixelsRange.data();
-    pixelsRange.dispose();
     const rows = [
       await closeRow(
         "MaskGIT logits",
@@ -206,13 +212,10 @@ export async function checkParity(dir: string): Promise<ParityReport> {
       await closeRow("VQGAN decode: pixels", pixels, y["vqgan.pixels"], high - low, "their range"),
       await encodeRow(vqgan, x["vqgan.images"] as tf.Tensor4D, y["vqgan.tokens"], y["vqgan.margins"]),
     ];
-    tf.dispose([logits, pixels]);
     const { torch, device } = references.metadata;
     return { references: `PyTorch ${torch} on ${device}`, rows };
   } finally {
-    transformer.dispose();
-    vqgan.dispose();
-    tf.dispose([...Object.values(x), ...Object.values(y)]);
+    held.forEach((value) => value.dispose());
   }
 }
 
