@@ -62,7 +62,9 @@ export function encodeText(
   }
   const normed = layerNorm(x, p(`${prefix}.ln_f.weight`), p(`${prefix}.ln_f.bias`));
   const states = tf.reshape(normed, [batch, positions, width]) as tf.Tensor3D;
-  const kept = tf.expandDims(tf.cast(tf.notEqual(ids, 0), "float32"), 2);
-  const pooled = tf.div(tf.sum(tf.mul(states, kept), 1), tf.maximum(tf.sum(kept, 1), 1)) as tf.Tensor2D;
+  const kept = tf.cast(tf.notEqual(ids, 0), "float32");
+  // Counted along the last axis: tfjs-webgpu transposes a float32 cast of a bool tensor to zeros.
+  const count = tf.maximum(tf.sum(kept, 1, true), 1);
+  const pooled = tf.div(tf.sum(tf.mul(states, tf.expandDims(kept, 2)), 1), count) as tf.Tensor2D;
   return { states, pooled };
 }
