@@ -94,7 +94,7 @@ class TiledMatMulProgram implements WebGPUProgram {
     const vecA = tile.rows / 4, vecB = tile.cols / 4;
     // Which element of a stage thread slot `e` loads: consecutive threads read consecutive
     // addresses of the operand as it is stored.
-    const loadLoop = (
+    const load = (
       name: "A" | "B",
       count: number,
       outer: number,
@@ -103,20 +103,44 @@ class TiledMatMulProgram implements WebGPUProgram {
       offset: string,
       index: string,
       bound: string,
-    ) => `
-      for (var i = 0; i < ${Math.ceil(count / threads)}; i++) {
-        let e = tid + i * ${threads};
-        if (${count % threads === 0 ? "true" : `e < ${count}`}) {
-          let kk = ${kMajor ? `e / ${outer}` : `e % ${depth}`};
-          let o = ${kMajor ? `e % ${outer}` : `e / ${depth}`};
-          let k = k0 + kk;
-          let g = ${offset} + o;
-          var v = 0.0;
-          if (g < ${bound} && k < kEnd) { v = f32(${name}[${index}]); }
-          let s = kk * ${stride} + o;
-          tile${name}[s / 4][s % 4] = v;
-        }
-      }`;
+    ) =>
+      // Unrolled, so that a thread's reads are independent and in flight together (a loop over
+      // the slots was slower: docs/performance.md).
+      [...Array(Math.ceil(count / threads)).keys()].map((i) =>
+        `{
+          let e = tid + ${i * threads};
+          if (${count % threads === 0 ? "true" : `e < ${count}`}) {
+            let kk = ${kMajor ? `e / ${outer}` : `e % ${depth}`};
+            let o = ${kMajor ? `e % ${outer}` : `e / ${depth}`};
+            let k = k0 + kk;
+            let g = ${offset} + o;
+            var v = 0.0;
+            if (g < ${bound} && k < kEnd) { v = f32(${name}[${index}]); }
+            let s = kk * ${stride} + o;
+            tile${name}[s / 4][s % 4] = v;
+          }
+        }`
+      ).join("\n        ");
+    const stageA = load(
+      "A",
+      tileM * depth,
+      tileM,
+      transposeA,
+      strideA,
+      "row0",
+      transposeA ? "aOffset + k * uniforms.dimM + g" : "aOffset + g * uniforms.dimK + k",
+      "uniforms.dimM",
+    );
+    const stageB = load(
+      "B",
+      tileN * depth,
+      tileN,
+      !transposeB,
+      strideB,
+      "col0",
+      transposeB ? "bOffset + g * uniforms.dimK + k" : "bOffset + k * uniforms.dimN + g",
+      "uniforms.dimN",
+    );
     const accumulate: string[] = [];
     for (let r = 0; r < vecA; r++) {
       accumulate.push(`let a${r} = tileA[kk * ${strideA / 4} + ty * ${vecA} + ${r}];`);
@@ -164,30 +188,8 @@ class TiledMatMulProgram implements WebGPUProgram {
         let bOffset = select(0, batch, uniforms.bBatched == 1) * uniforms.dimK * uniforms.dimN;
         ${declare.join("\n        ")}
         for (var k0 = kStart; k0 < kEnd; k0 = k0 + ${depth}) {
-          ${
-      loadLoop(
-        "A",
-        tileM * depth,
-        tileM,
-        transposeA,
-        strideA,
-        "row0",
-        transposeA ? "aOffset + k * uniforms.dimM + g" : "aOffset + g * uniforms.dimK + k",
-        "uniforms.dimM",
-      )
-    }
-          ${
-      loadLoop(
-        "B",
-        tileN * depth,
-        tileN,
-        !transposeB,
-        strideB,
-        "col0",
-        transposeB ? "bOffset + g * uniforms.dimK + k" : "bOffset + k * uniforms.dimN + g",
-        "uniforms.dimN",
-      )
-    }
+          ${stageA}
+          ${stageB}
           workgroupBarrier();
           for (var kk = 0; kk < ${depth}; kk++) {
             ${accumulate.join("\n            ")}
