@@ -71,6 +71,7 @@ export function checkBufferFits(
 
 /** What a WebGPU device holds through tfjs: every buffer its pool has made, in bytes. */
 export interface DeviceMemory {
+  /** The bytes of every buffer the pool has made (it never frees them): the high-water mark. */
   readonly allocatedBytes: number;
 }
 
