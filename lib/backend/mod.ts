@@ -34,4 +34,5 @@ export * from "./has_kernel.ts";
 export { installWasmBatchMatMul } from "./wasm_batch_matmul.ts";
 export { installWasmIdentity } from "./wasm_identity.ts";
 export * from "./buffer_limits.ts";
+export * from "./wasm_heap.ts";
 export * as tf from "./tf.ts";

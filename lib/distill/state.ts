@@ -6,6 +6,7 @@
  * @module
  */
 import * as tf from "../backend/tf.ts";
+import { checkWasmHeapFits } from "../backend/wasm_heap.ts";
 import { createRng, restoreRng, type Rng, type RngState } from "../rng/mod.ts";
 import { Transformer } from "../models/transformer.ts";
 import { Adam } from "../optim/adam.ts";
@@ -135,6 +136,8 @@ export class DistillState {
     this.conditioning = options.conditioning ?? {};
     checkConditioning(teacher, this.conditioning);
     teacher.checkBatchFits(2 * config.batch); // the guided teacher's pass, the step's largest
+    // The teacher, student, aux model, the EMA and two Adam moments a network: eight copies at least.
+    checkWasmHeapFits("start a distillation run", 8 * weightBytes(teacher));
     this.config = config;
     this.teacher = teacher;
     this.rng = options.rng;
@@ -337,6 +340,11 @@ export function createDistillState(
     seed,
     conditioning,
   });
+}
+
+/** The bytes of a model's float32 weights. */
+function weightBytes(model: Transformer): number {
+  return Object.values(model.namedWeights()).reduce((sum, w) => sum + 4 * w.size, 0);
 }
 
 /** Prompts come with, and only with, a teacher that reads them; a negative prompt has P ids. */

@@ -4,6 +4,9 @@ import { useTestBackend, withoutLeaks } from "../backend/testing.ts";
 import { createDistillState, restoreDistillState } from "./state.ts";
 import { distillStep, type StepReport } from "./step.ts";
 import { snapshot, tinyConfig, tinyTeacher } from "./_tiny.ts";
+import { MASKGIT_IMAGENET_CONFIG } from "../models/config.ts";
+import { Transformer } from "../models/transformer.ts";
+import { createRng } from "../rng/mod.ts";
 
 await useTestBackend();
 
@@ -127,4 +130,21 @@ Deno.test("DistillState.load() rejects missing, unknown and mis-shaped tensors",
     state.dispose();
     teacher.dispose();
   });
+});
+
+Deno.test({
+  name: "createDistillState() refuses, before copying it, a teacher whose run cannot fit wasm's heap",
+  ignore: tf.getBackend() !== "wasm",
+  fn: async () => {
+    await withoutLeaks(() => {
+      const teacher = new Transformer(MASKGIT_IMAGENET_CONFIG, { rng: createRng(0) });
+      const before = tf.memory().numTensors;
+      assert.throws(
+        () => createDistillState(teacher, tinyConfig(), 0),
+        /Cannot start a distillation run on the wasm backend as its tensors take 5\.\d GB/,
+      );
+      assert.equal(tf.memory().numTensors, before);
+      teacher.dispose();
+    });
+  },
 });
