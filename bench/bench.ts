@@ -1,6 +1,6 @@
 /**
  * `deno task bench [--backends wasm,cpu,webgpu] [--threads 1,2] [--quick] [--load N] [--skip-sampling]
- * [--distill-only] [--imagenet-batches 8,32] [--imagenet-recompute-batches 64]`: matMul throughput, the time of one training step of the
+ * [--distill-only] [--imagenet-batches 8,32] [--imagenet-recompute-batches 64] [--kernel-times]`: matMul throughput, the time of one training step of the
  * reference transformer at batch 32, 256 and 1024, the sampling throughput of the 16-step MaskGIT
  * sampler against one-step generation, and the time of one Di[M]O iteration at the image
  * experiment's size and (on webgpu) the paper's ImageNet MaskGIT size, on each backend, as
@@ -18,7 +18,8 @@
  * that other work also wants; `--skip-sampling` leaves the sampling table out, for short runs.
  * `--distill-only` runs only the Di[M]O iteration's table; `--imagenet-batches` sets the ImageNet
  * size's batches (default 8 and 32) and `--imagenet-recompute-batches` those it runs with
- * activations recomputed (default 64). Each iteration row runs in a process of its own, and a row
+ * activations recomputed (default 64); `--kernel-times` profiles one more iteration of each row and
+ * prints its kernels by their summed time (the device's timestamps on webgpu). Each iteration row runs in a process of its own, and a row
  * whose process fails shows its error instead of stopping the bench.
  *
  * @module
@@ -263,6 +264,7 @@ async function main(): Promise<void> {
       "distill-only": { type: "boolean", default: false },
       "imagenet-batches": { type: "string" },
       "imagenet-recompute-batches": { type: "string" },
+      "kernel-times": { type: "boolean", default: false },
       row: { type: "string" },
       "distill-row": { type: "string" },
     },
@@ -290,7 +292,7 @@ async function main(): Promise<void> {
   const distill: DistillRow[] = [];
   try {
     for (const setting of settings) rows.push(await benchInChild(setting, quick));
-    for (const setting of distillRows(backends, quick, imagenetBatches)) {
+    for (const setting of distillRows(backends, quick, imagenetBatches, values["kernel-times"])) {
       distill.push(await distillInChild(setting, quick));
     }
   } finally {

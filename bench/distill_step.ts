@@ -90,6 +90,17 @@ export interface DistillResult {
   readonly deviceBytes?: number;
   /** The aux model's loss of the fourth iteration (the last if fewer). */
   readonly auxLoss: number;
+  /** With `kernelTimes`: one more iteration under `tf.profile`, its kernels by total time, most first. */
+  readonly kernels?: readonly KernelTime[];
+}
+
+/** One kernel's share of a profiled iteration. */
+export interface KernelTime {
+  readonly name: string;
+  /** Dispatches in the iteration. */
+  readonly count: number;
+  /** Their summed time, in ms (the device's timestamps where the backend has them). */
+  readonly ms: number;
 }
 
 /**
@@ -116,6 +127,7 @@ export function distillConfigOf(
  * @param batch Samples per batch.
  * @param steps Iterations timed each way.
  * @param recomputeActivations Whether the gradient passes recompute their activations.
+ * @param kernelTimes Whether to profile one more iteration's kernels.
  * @returns The measurement.
  */
 export async function benchDistillStep(
@@ -123,6 +135,7 @@ export async function benchDistillStep(
   batch: number,
   steps: number,
   recomputeActivations = false,
+  kernelTimes = false,
 ): Promise<DistillResult> {
   const size = DISTILL_SIZES[name];
   const rng = createRng(0);
@@ -143,6 +156,7 @@ export async function benchDistillStep(
     await withOneInFlight(steps, () => distillStep(state));
     const inFlightSeconds = (performance.now() - start) / 1000 / steps;
     const memory = tf.memory() as tf.MemoryInfo & { numBytesAllocatedInGPU?: number };
+    const kernels = kernelTimes ? await profileKernels(() => distillStep(state)) : undefined;
     return {
       size: name,
       batch,
@@ -153,9 +167,26 @@ export async function benchDistillStep(
       liveBytes: memory.numBytes,
       deviceBytes: memory.numBytesAllocatedInGPU,
       auxLoss,
+      kernels,
     };
   } finally {
     state.dispose();
     teacher.dispose();
   }
+}
+
+/** The kernels `work` dispatches, by name, with their count and summed time, most time first. */
+async function profileKernels(work: () => Promise<unknown>): Promise<KernelTime[]> {
+  const info = await tf.profile(async () => {
+    await work();
+    return [];
+  });
+  const byName = new Map<string, { count: number; ms: number }>();
+  // Custom gradients' and named ops' scopes are listed beside the kernels they ran: not counted twice.
+  for (const kernel of info.kernels.filter((k) => k.name !== "unnamed scope" && !k.name.endsWith("__op"))) {
+    const entry = byName.get(kernel.name) ?? { count: 0, ms: 0 };
+    const ms = typeof kernel.kernelTimeMs === "number" ? kernel.kernelTimeMs : NaN;
+    byName.set(kernel.name, { count: entry.count + 1, ms: entry.ms + ms });
+  }
+  return [...byName].map(([name, t]) => ({ name, ...t })).sort((a, b) => b.ms - a.ms);
 }

@@ -5,7 +5,13 @@
  * @module
  */
 import { type BackendInfo, tf, useBackend } from "@dimo/dimo";
-import { benchDistillStep, DISTILL_SIZES, type DistillResult, type DistillSizeName } from "./distill_step.ts";
+import {
+  benchDistillStep,
+  DISTILL_SIZES,
+  type DistillResult,
+  type DistillSizeName,
+  type KernelTime,
+} from "./distill_step.ts";
 import type { PyTorchIteration } from "./pytorch.ts";
 
 /** One row: a backend, a size and a batch. */
@@ -15,6 +21,8 @@ export interface DistillSetting {
   readonly batch: number;
   /** Whether the gradient passes recompute their activations. */
   readonly recomputeActivations: boolean;
+  /** Whether to profile one more iteration's kernels (`--kernel-times`). */
+  readonly kernelTimes?: boolean;
   /** Iterations timed each way. */
   readonly steps: number;
   /** Why the row is not run, if it is not. */
@@ -35,29 +43,39 @@ export interface DistillRow {
  * @param backends The backends of the bench.
  * @param quick Fewer iterations, and no cpu row.
  * @param imagenetBatches The ImageNet size's batches: as they are, and with activations recomputed.
+ * @param kernelTimes Whether each row also profiles one iteration's kernels.
  * @returns The settings, in order.
  */
 export function distillRows(
   backends: readonly string[],
   quick: boolean,
   imagenetBatches: { readonly kept: readonly number[]; readonly recomputed: readonly number[] },
+  kernelTimes = false,
 ): DistillSetting[] {
-  return backends.flatMap((backend): DistillSetting[] => {
-    const image = DISTILL_SIZES.image.batches.map((batch) => ({
-      backend,
-      size: "image" as const,
-      batch,
-      recomputeActivations: false,
-      steps: quick ? 2 : backend === "webgpu" ? 10 : 3,
-      ...(backend === "cpu" ? { skip: "not run (tens of seconds an iteration)" } : {}),
-    }));
-    if (backend !== "webgpu") return image;
-    const imagenet = [
-      ...imagenetBatches.kept.map((batch) => ({ batch, recomputeActivations: false })),
-      ...imagenetBatches.recomputed.map((batch) => ({ batch, recomputeActivations: true })),
-    ].map((row) => ({ backend, size: "imagenet" as const, ...row, steps: quick ? 2 : 5 }));
-    return [...image, ...imagenet];
-  });
+  return backends.flatMap((backend) => rowsOf(backend, quick, imagenetBatches))
+    .map((setting) => kernelTimes && setting.skip === undefined ? { ...setting, kernelTimes } : setting);
+}
+
+/** One backend's rows: the image size, and on webgpu the ImageNet size's. */
+function rowsOf(
+  backend: string,
+  quick: boolean,
+  imagenetBatches: { readonly kept: readonly number[]; readonly recomputed: readonly number[] },
+): DistillSetting[] {
+  const image = DISTILL_SIZES.image.batches.map((batch) => ({
+    backend,
+    size: "image" as const,
+    batch,
+    recomputeActivations: false,
+    steps: quick ? 2 : backend === "webgpu" ? 10 : 3,
+    ...(backend === "cpu" ? { skip: "not run (tens of seconds an iteration)" } : {}),
+  }));
+  if (backend !== "webgpu") return image;
+  const imagenet = [
+    ...imagenetBatches.kept.map((batch) => ({ batch, recomputeActivations: false })),
+    ...imagenetBatches.recomputed.map((batch) => ({ batch, recomputeActivations: true })),
+  ].map((row) => ({ backend, size: "imagenet" as const, ...row, steps: quick ? 2 : 5 }));
+  return [...image, ...imagenet];
 }
 
 /** Measures one row in this process (the child's half of the bench). */
@@ -69,8 +87,9 @@ export async function runDistillRow(setting: DistillSetting): Promise<DistillRow
     console.error(`WebGPU error: ${(event as GPUUncapturedErrorEvent).error.message}`);
   });
   console.error(`${info.adapter}: Di[M]O iteration, ${setting.size} size, ${batchCell(setting)}…`);
-  const { size, batch, steps, recomputeActivations } = setting;
-  return { setting, info, result: await benchDistillStep(size, batch, steps, recomputeActivations) };
+  const { size, batch, steps, recomputeActivations, kernelTimes } = setting;
+  const result = await benchDistillStep(size, batch, steps, recomputeActivations, kernelTimes);
+  return { setting, info, result };
 }
 
 const batchCell = ({ batch, recomputeActivations }: DistillSetting) =>
@@ -106,6 +125,10 @@ export function printDistill(rows: readonly DistillRow[], pytorch: PyTorchIterat
       fixed(result.auxLoss, 4),
     ];
     console.log(`| ${[...head, ...cells].join(" | ")} |`);
+  }
+  for (const { setting, result } of rows) {
+    if (typeof result === "string" || result.kernels === undefined) continue;
+    printKernels(`${setting.backend}, ${setting.size}, batch ${batchCell(setting)}`, result.kernels);
   }
   console.log(
     "\nThe same iteration in PyTorch (bench/reference_distill.py: fp32, TF32 off, eager), median of the timed iterations; peak memory is torch.cuda.max_memory_allocated:\n",
@@ -143,5 +166,25 @@ export function printDistill(rows: readonly DistillRow[], pytorch: PyTorchIterat
       ];
       console.log(`| ${cells.join(" | ")} |`);
     }
+  }
+}
+
+/** The kernels that take most of one profiled iteration, with the rest summed into one row. */
+function printKernels(row: string, kernels: readonly KernelTime[]): void {
+  const total = kernels.reduce((sum, k) => sum + k.ms, 0);
+  const shown = 15;
+  const rest = kernels.slice(shown);
+  console.log(`\nKernels of one more iteration under tf.profile (${row}): ${fixed(total, 1)} ms in all\n`);
+  console.log("| kernel | dispatches | ms | share |");
+  console.log(`|${"---|".repeat(4)}`);
+  const line = (name: string, count: number, ms: number) =>
+    console.log(`| ${name} | ${count} | ${fixed(ms, 1)} | ${fixed((100 * ms) / total, 1)}% |`);
+  for (const k of kernels.slice(0, shown)) line(k.name, k.count, k.ms);
+  if (rest.length > 0) {
+    line(
+      `${rest.length} others`,
+      rest.reduce((sum, k) => sum + k.count, 0),
+      rest.reduce((sum, k) => sum + k.ms, 0),
+    );
   }
 }
