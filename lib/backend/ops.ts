@@ -165,3 +165,31 @@ export function embed(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
     return tf.reshape(flat, [...ids.shape, width]);
   });
 }
+
+/**
+ * `tf.where(condition, a, b)` for a condition that broadcasts to `a`'s shape (a scalar, or a
+ * row mask `[B, L, 1]` against `[B, L, V]`). `tf.where` tiles such a condition to full size, and
+ * tfjs-wasm's Tile is slow; here a broadcasting add makes the full condition instead. Selection
+ * as `tf.where`'s: a non-finite value of the branch not taken does not leak into the result.
+ *
+ * @param condition bool, or float32 0/1, broadcastable to `a`'s shape.
+ * @param a Taken where the condition holds.
+ * @param b Taken elsewhere; `a`'s shape.
+ * @returns `a`'s shape and dtype.
+ *
+ * @example Zero every position a row mask leaves out, NaN included
+ * ```ts
+ * import assert from "node:assert";
+ * import { tf, useBackend } from "@dimo/dimo";
+ * import { whereBroadcast } from "@dimo/dimo/backend";
+ * await useBackend("cpu");
+ * const g = tf.tensor3d([[[1, -1], [NaN, 2]]]);
+ * const kept = tf.tensor3d([[[1], [0]]]);
+ * assert.deepEqual(Array.from(await whereBroadcast(kept, g, tf.zerosLike(g)).data()), [1, -1, 0, 0]);
+ * ```
+ */
+export function whereBroadcast(condition: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  return tf.tidy(() =>
+    tf.where(tf.greater(tf.add(tf.zeros(a.shape), tf.cast(condition, "float32")), 0.5), a, b)
+  );
+}

@@ -13,6 +13,7 @@
  * @module
  */
 import * as tf from "../backend/tf.ts";
+import { whereBroadcast } from "../backend/ops.ts";
 import { checkDtype, checkOneOf, checkShape } from "../validate/mod.ts";
 import { stopGradient } from "./_stop_gradient.ts";
 
@@ -79,7 +80,7 @@ function checkGradient(action: string, g: tf.Tensor, masked: tf.Tensor): void {
  */
 export function maskGradient(g: tf.Tensor, masked: tf.Tensor): tf.Tensor {
   checkGradient("mask the divergence gradient", g, masked);
-  return tf.tidy(() => tf.where(tf.expandDims(masked, -1), g, tf.zerosLike(g)));
+  return tf.tidy(() => whereBroadcast(tf.expandDims(masked, -1), g, tf.zerosLike(g)));
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import * as tf from "../backend/tf.ts";
 import { fusedElementwise } from "../backend/fused.ts";
+import { whereBroadcast } from "../backend/ops.ts";
 import { squaredNorm } from "../backend/sum_of_squares.ts";
 import { checkInRange, checkInteger } from "../validate/mod.ts";
 
@@ -70,8 +71,6 @@ export function resolveAdamConfig(config: Partial<AdamConfig> = {}): AdamConfig 
 // factor and whether the step applies at all (`applies`: 1, or 0 after a non-finite gradient)
 // are coefficients computed on the device, so that no kernel waits for a read-back.
 const STEP_COEFFICIENTS = ["gradScale", "applies"];
-const keepUnlessApplied = (applies: tf.Scalar, updated: tf.Tensor, old: tf.Tensor) =>
-  tf.where(tf.greater(applies, 0.5), updated, old);
 const firstMoment = fusedElementwise({
   name: "DimoAdamFirstMoment",
   inputs: 2,
@@ -79,7 +78,7 @@ const firstMoment = fusedElementwise({
   coefficients: STEP_COEFFICIENTS,
   wgsl: "value = select(x0, x0 * uniforms.beta + (x1 * gradScale) * uniforms.rest, applies > 0.5);",
   reference: ([m, g], [beta, rest], [gradScale, applies]) =>
-    keepUnlessApplied(applies, tf.add(tf.mul(m, beta), tf.mul(tf.mul(g, gradScale), rest)), m),
+    whereBroadcast(applies, tf.add(tf.mul(m, beta), tf.mul(tf.mul(g, gradScale), rest)), m),
 });
 const secondMoment = fusedElementwise({
   name: "DimoAdamSecondMoment",
@@ -89,7 +88,7 @@ const secondMoment = fusedElementwise({
   wgsl:
     "let gs = x1 * gradScale;\n value = select(x0, x0 * uniforms.beta + (gs * gs) * uniforms.rest, applies > 0.5);",
   reference: ([v, g], [beta, rest], [gradScale, applies]) =>
-    keepUnlessApplied(applies, tf.add(tf.mul(v, beta), tf.mul(tf.square(tf.mul(g, gradScale)), rest)), v),
+    whereBroadcast(applies, tf.add(tf.mul(v, beta), tf.mul(tf.square(tf.mul(g, gradScale)), rest)), v),
 });
 const adamUpdate = fusedElementwise({
   name: "DimoAdamUpdate",
@@ -100,7 +99,7 @@ const adamUpdate = fusedElementwise({
     "value = select(x0, x0 - (x1 / (sqrt(x2) / uniforms.vCorrection + uniforms.eps)) * uniforms.stepSize, " +
     "applies > 0.5);",
   reference: ([p, m, v], [stepSize, vCorrection, eps], [_, applies]) =>
-    keepUnlessApplied(
+    whereBroadcast(
       applies,
       tf.sub(p, tf.mul(tf.div(m, tf.add(tf.div(tf.sqrt(v), vCorrection), eps)), stepSize)),
       p,
