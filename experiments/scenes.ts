@@ -153,14 +153,14 @@ interface Generated {
 }
 
 /** Generates one image per prompt in chunks, timing sampling and decoding together. */
-function generate(
+async function generate(
   label: string,
   prompts: readonly StyledPrompt[],
   ids: tf.Tensor2D,
   networks: SceneNetworks,
   sampler: (prompts: tf.Tensor2D) => tf.Tensor2D,
   context: ExperimentContext,
-): Generated {
+): Promise<Generated> {
   const n = prompts.length;
   const progress = new Progress(`sampling: ${label}`, n, {
     every: CHUNK,
@@ -174,7 +174,7 @@ function generate(
     const decoded = tf.tidy(() =>
       networks.tokenizer.decode(sampler(tf.slice(ids, [from, 0], [size, -1]))) as tf.Tensor4D
     );
-    images.push(...tensorToScenes(decoded));
+    images.push(...await tensorToScenes(decoded));
     decoded.dispose();
     progress.tick(from + size);
   }
@@ -275,8 +275,12 @@ export async function runScenes(context: ExperimentContext, settings: SceneProfi
   const { tokenizer, hps, teacher, student, records } = networks;
   try {
     const roundTrip = sceneRoundTrip(tokenizer);
-    const judge = validateJudge({ count: profile.validation, seed: context.seed, transform: roundTrip });
-    const truth = validateJudge({ count: profile.validation, seed: context.seed });
+    const judge = await validateJudge({
+      count: profile.validation,
+      seed: context.seed,
+      transform: roundTrip,
+    });
+    const truth = await validateJudge({ count: profile.validation, seed: context.seed });
     const preference = await validatePreference(hps, {
       count: profile.validation,
       seed: context.seed,
@@ -348,7 +352,7 @@ export async function runScenes(context: ExperimentContext, settings: SceneProfi
       renderScene(sampleScene(prompt, { style, rng: draw, split: "heldout" }))
     );
     await score("Renders", "ground truth", 0, renders);
-    await score("Tokenizer", "renders encoded and decoded (ceiling)", 0, roundTrip(renders));
+    await score("Tokenizer", "renders encoded and decoded (ceiling)", 0, await roundTrip(renders));
 
     for (const steps of profile.sampler.steps) {
       const teacherRow = teacherRowSampler(
@@ -359,11 +363,11 @@ export async function runScenes(context: ExperimentContext, settings: SceneProfi
         rng.fork(`teacher/${steps}`),
       );
       const label = `teacher, ${steps} steps`;
-      const { images, seconds } = generate(label, prompts, ids, networks, teacherRow.sample, context);
+      const { images, seconds } = await generate(label, prompts, ids, networks, teacherRow.sample, context);
       await score("Teacher", teacherRow.method, steps, images, seconds);
     }
     const stream = rng.fork("dimo");
-    const { images, seconds } = generate(
+    const { images, seconds } = await generate(
       "Di[M]O",
       prompts,
       ids,

@@ -199,7 +199,8 @@ export function scenesToTensor(images: readonly Uint8Array[]): tf.Tensor4D {
 
 /**
  * The inverse of {@linkcode scenesToTensor}: images in [0, 1] back to one byte array each, rounded
- * and clamped to 0 … 255 (a decoder's output may overshoot). Reads the tensor back synchronously.
+ * and clamped to 0 … 255 (a decoder's output may overshoot). Reads the tensor back asynchronously,
+ * so it runs on WebGPU too.
  *
  * @param images float32 `[N, 32, 32, 3]`; they stay the caller's.
  * @returns N images of {@linkcode SCENE_IMAGE_BYTES} bytes.
@@ -211,13 +212,13 @@ export function scenesToTensor(images: readonly Uint8Array[]): tf.Tensor4D {
  * await useBackend("cpu");
  * const image = renderScene({ prompt: { task: "single_object", shape: "circle" }, style: "flat", objects: [], seed: 1 });
  * const batch = scenesToTensor([image]);
- * assert.deepEqual(tensorToScenes(batch), [image]);
+ * assert.deepEqual(await tensorToScenes(batch), [image]);
  * tf.dispose(batch);
  * ```
  */
-export function tensorToScenes(images: tf.Tensor4D): Uint8Array[] {
+export async function tensorToScenes(images: tf.Tensor4D): Promise<Uint8Array[]> {
   const bytes = tf.tidy(() => tf.clipByValue(tf.round(tf.mul(images, 255)), 0, 255));
-  const values = bytes.dataSync();
+  const values = await bytes.data();
   bytes.dispose();
   return Array.from(
     { length: images.shape[0] },

@@ -17,7 +17,7 @@ import {
 import type { Rng } from "../rng/mod.ts";
 
 /** A render's encode-decode round trip through an image tokenizer (see `sceneRoundTrip`). */
-export type RoundTrip = (images: Uint8Array[]) => Uint8Array[];
+export type RoundTrip = (images: Uint8Array[]) => Promise<Uint8Array[]>;
 
 /** How a render is degraded: blurred, noisy, through a tokenizer, or one attribute wrong. */
 export type SceneDegradation = "blur" | "noise" | "round_trip" | "wrong";
@@ -49,12 +49,12 @@ function wrongCopy(scene: Scene, split: SceneSplit, rng: Rng): Scene {
  * @param options The generator, the split (for wrong copies) and the round trip.
  * @returns One degraded render per scene.
  */
-export function degradeRenders(
+export async function degradeRenders(
   scenes: readonly Scene[],
   renders: readonly Uint8Array[],
   kinds: readonly SceneDegradation[],
   options: { rng: Rng; split: SceneSplit; roundTrip: RoundTrip | undefined },
-): Uint8Array[] {
+): Promise<Uint8Array[]> {
   const { rng, split, roundTrip } = options;
   const out = scenes.map((scene, i) => {
     switch (kinds[i]!) {
@@ -70,7 +70,7 @@ export function degradeRenders(
   });
   const trip = kinds.flatMap((k, i) => k === "round_trip" ? [i] : []);
   if (trip.length > 0 && roundTrip) {
-    const decoded = roundTrip(trip.map((i) => renders[i]!));
+    const decoded = await roundTrip(trip.map((i) => renders[i]!));
     trip.forEach((i, j) => out[i] = decoded[j]!);
   }
   return out;

@@ -167,11 +167,16 @@ export async function validatePreference(
   const perturbations = scenes.map((s) => perturbPrompt(s.prompt, { rng }));
   const kinds = degradationKinds(roundTrip);
   const degradedKinds = kinds.flatMap((kind) => scenes.map(() => kind));
-  const degraded = degradeRenders(kinds.flatMap(() => scenes), kinds.flatMap(() => renders), degradedKinds, {
-    rng,
-    split: "heldout",
-    roundTrip,
-  });
+  const degraded = await degradeRenders(
+    kinds.flatMap(() => scenes),
+    kinds.flatMap(() => renders),
+    degradedKinds,
+    {
+      rng,
+      split: "heldout",
+      roundTrip,
+    },
+  );
   const truePrompts = chosen.map((c) => c.text);
   const clean = await preferenceScore(encoder, renders, truePrompts);
   const perturbedTexts = perturbations.map((p, i) => promptText(p.prompt, scenes[i]!.style));

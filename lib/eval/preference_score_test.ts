@@ -55,10 +55,11 @@ Deno.test("preferenceScore() and validatePreference() reject bad input", async (
 });
 
 Deno.test("sceneContrastiveBatches() repeats an iteration's batch and adds negatives on request", async () => {
-  await withoutLeaks(() => {
-    const plain = sceneContrastiveBatches({ seed: 3, batch: 5 })(7);
-    const again = sceneContrastiveBatches({ seed: 3, batch: 5 })(7);
-    const hard = sceneContrastiveBatches({ seed: 3, batch: 5, hardNegatives: true, roundTrip: (x) => x })(7);
+  await withoutLeaks(async () => {
+    const plain = await sceneContrastiveBatches({ seed: 3, batch: 5 })(7);
+    const again = await sceneContrastiveBatches({ seed: 3, batch: 5 })(7);
+    const roundTrip = (x: Uint8Array[]) => Promise.resolve(x);
+    const hard = await sceneContrastiveBatches({ seed: 3, batch: 5, hardNegatives: true, roundTrip })(7);
     assert.deepEqual(plain.prompts.arraySync(), again.prompts.arraySync());
     assert.equal(plain.negativeImages, undefined);
     assert.deepEqual([hard.negativeImages?.shape, hard.negativePrompts?.shape], [[5, 32, 32, 3], [5, 10]]);

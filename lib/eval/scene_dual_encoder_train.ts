@@ -54,7 +54,8 @@ export interface SceneContrastiveBatchesOptions {
  * shows or names a held-out combination.
  *
  * @param options Seed, batch size, context length, negatives and the round trip.
- * @returns The batch of an iteration (the same iteration gives the same batch); the caller disposes its tensors.
+ * @returns The batch of an iteration (the same iteration gives the same batch), once its round trips
+ * are read back; the caller disposes its tensors.
  * @throws {RangeError} If `batch` or `contextLength` is not a positive integer, or `seed` not a safe integer.
  *
  * @example Negatives double both sides
@@ -62,7 +63,7 @@ export interface SceneContrastiveBatchesOptions {
  * import assert from "node:assert";
  * import { sceneContrastiveBatches, tf, useBackend } from "@dimo/dimo";
  * await useBackend("cpu");
- * const batch = sceneContrastiveBatches({ seed: 0, batch: 4, hardNegatives: true })(0);
+ * const batch = await sceneContrastiveBatches({ seed: 0, batch: 4, hardNegatives: true })(0);
  * assert.deepEqual([batch.images.shape, batch.negativeImages?.shape], [[4, 32, 32, 3], [4, 32, 32, 3]]);
  * assert.deepEqual(batch.negativePrompts?.shape, [4, 10]);
  * tf.dispose(Object.values(batch));
@@ -70,7 +71,7 @@ export interface SceneContrastiveBatchesOptions {
  */
 export function sceneContrastiveBatches(
   options: SceneContrastiveBatchesOptions,
-): (iteration: number) => ContrastiveBatch {
+): (iteration: number) => Promise<ContrastiveBatch> {
   const { seed, batch = 64, contextLength = 10, hardNegatives = false, roundTrip, tasks } = options;
   const action = "draw contrastive scene batches";
   checkInteger(action, "seed", seed, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
@@ -78,7 +79,7 @@ export function sceneContrastiveBatches(
   checkInteger(action, "contextLength", contextLength, 1);
   const tokenizer = createPromptTokenizer({ contextLength });
   const kinds = degradationKinds(roundTrip);
-  return (iteration) => {
+  return async (iteration) => {
     const rng = createRng(seed).fork(`batch ${iteration}`);
     const samples = sampleScenes(batch, { rng, split: "train", ...(tasks ? { tasks } : {}) });
     const scenes = samples.map((s) => s.scene);
@@ -88,7 +89,7 @@ export function sceneContrastiveBatches(
       prompts: tokenizer.encodeBatch(samples.map((s) => s.text)),
     };
     if (!hardNegatives) return pairs;
-    const degraded = degradeRenders(
+    const degraded = await degradeRenders(
       scenes,
       renders,
       scenes.map((_, i) => kinds[(i + iteration) % kinds.length]!),

@@ -166,8 +166,8 @@ Deno.test("judgeScene() decides each task as GenEval does", () => {
   }
 });
 
-Deno.test("validateJudge() passes 98% both ways on the held-out prompts in every task and style", () => {
-  const { groundTruth, wrong, wrongByKind } = validateJudge({ count: 536, seed: 1 });
+Deno.test("validateJudge() passes 98% both ways on the held-out prompts in every task and style", async () => {
+  const { groundTruth, wrong, wrongByKind } = await validateJudge({ count: 536, seed: 1 });
   for (const rates of [groundTruth, wrong]) {
     assert.ok(rates.overall >= 0.98, `overall ${rates.overall}`);
     for (const task of SCENE_TASKS) {
@@ -182,18 +182,21 @@ Deno.test("validateJudge() passes 98% both ways on the held-out prompts in every
   for (const [kind, rate] of Object.entries(wrongByKind)) assert.ok(rate.n > 0 && rate.rate >= 0.98, kind);
 });
 
-Deno.test("validateJudge() applies a transform, and a judge fooled by it shows in the rates", () => {
-  const blurred = validateJudge({
+Deno.test("validateJudge() applies a transform, and a judge fooled by it shows in the rates", async () => {
+  const blurred = await validateJudge({
     count: 240,
     seed: 2,
     transform: (images) => images.map((i) => blur(i, 0.5)),
   });
   assert.ok(blurred.groundTruth.overall >= 0.98 && blurred.wrong.overall >= 0.98);
   // Grey images hold no objects: every ground truth fails, every wrong render is judged wrong.
-  const erased = validateJudge({ count: 24, transform: (images) => images.map((i) => i.map(() => 128)) });
+  const erased = await validateJudge({
+    count: 24,
+    transform: (images) => images.map((i) => i.map(() => 128)),
+  });
   assert.equal(erased.groundTruth.overall, 0);
   assert.equal(erased.wrong.overall, 1);
-  assert.throws(() => validateJudge({ count: 0 }), /'count' must be an integer >= 1/);
+  await assert.rejects(validateJudge({ count: 0 }), /'count' must be an integer >= 1/);
 });
 
 Deno.test("judgeRates() averages per task, GenEval's overall, and leaves empty groups NaN", () => {

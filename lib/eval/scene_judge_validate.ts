@@ -34,7 +34,7 @@ export interface ValidateJudgeOptions {
    * round trip, whose ground-truth rate is then the ceiling any generator on its tokens can reach).
    * @default {none}
    */
-  readonly transform?: (images: Uint8Array[]) => Uint8Array[];
+  readonly transform?: (images: Uint8Array[]) => Uint8Array[] | Promise<Uint8Array[]>;
 }
 
 /** The judge's rates on held-out renders. */
@@ -59,11 +59,11 @@ export interface JudgeValidation {
  * ```ts
  * import assert from "node:assert";
  * import { validateJudge } from "@dimo/dimo";
- * const { groundTruth, wrong } = validateJudge({ count: 48 });
+ * const { groundTruth, wrong } = await validateJudge({ count: 48 });
  * assert.ok(groundTruth.overall >= 0.98 && wrong.overall >= 0.98);
  * ```
  */
-export function validateJudge(options: ValidateJudgeOptions = {}): JudgeValidation {
+export async function validateJudge(options: ValidateJudgeOptions = {}): Promise<JudgeValidation> {
   const prompts = heldOutPrompts();
   const { count = prompts.length, seed = 0, transform = (images: Uint8Array[]) => images } = options;
   checkInteger("validate the judge", "count", count, 1);
@@ -78,19 +78,19 @@ export function validateJudge(options: ValidateJudgeOptions = {}): JudgeValidati
     truths.push(scene);
     for (const kind of WRONG_KINDS[prompt.task]) wrongs.push({ scene: wrongScene(scene, kind, rng), kind });
   }
-  const judge = (scenes: readonly ReturnType<typeof sampleScene>[], expect: boolean): JudgedImage[] => {
-    const images = transform(scenes.map(renderScene));
+  const judge = async (scenes: readonly ReturnType<typeof sampleScene>[], expect: boolean) => {
+    const images = await transform(scenes.map(renderScene));
     return scenes.map((scene, i) => ({
       task: scene.prompt.task,
       style: scene.style,
       correct: judgeScene(images[i]!, scene.prompt).correct === expect,
     }));
   };
-  const judgedWrong = judge(wrongs.map((w) => w.scene), false);
+  const judgedWrong: JudgedImage[] = await judge(wrongs.map((w) => w.scene), false);
   const kinds = [...new Set(Object.values(WRONG_KINDS).flat())];
   const wrongByKind = Object.fromEntries(kinds.map((kind) => {
     const group = judgedWrong.filter((_, i) => wrongs[i]!.kind === kind);
     return [kind, { n: group.length, rate: group.filter((j) => j.correct).length / group.length }];
   })) as Record<WrongKind, JudgedRate>;
-  return { groundTruth: judgeRates(judge(truths, true)), wrong: judgeRates(judgedWrong), wrongByKind };
+  return { groundTruth: judgeRates(await judge(truths, true)), wrong: judgeRates(judgedWrong), wrongByKind };
 }

@@ -32,7 +32,7 @@ import { errorMessage } from "../validate/mod.ts";
  *   objects: [{ shape: "square", color: "red", x: 8, y: 8, width: 9, height: 9 }] as const,
  *   seed: 0,
  * };
- * const [image] = sceneRoundTrip(tokenizer)([renderScene(scene)]);
+ * const [image] = await sceneRoundTrip(tokenizer)([renderScene(scene)]);
  * assert.ok(image!.every((v) => v === 200));
  * tokenizer.dispose();
  * codebook.dispose();
@@ -40,16 +40,16 @@ import { errorMessage } from "../validate/mod.ts";
  */
 export function sceneRoundTrip(
   tokenizer: PatchTokenizer<tf.Tensor4D>,
-): (images: readonly Uint8Array[]) => Uint8Array[] {
+): (images: readonly Uint8Array[]) => Promise<Uint8Array[]> {
   const { height, width, channels } = tokenizer.config;
   if (height * width * channels !== SCENE_IMAGE_BYTES || channels !== 3) {
     const shape = [height, width, channels];
     throw new TypeError(errorMessage("round-trip scenes", "tokenizer", "of [*, 32, 32, 3] images", shape));
   }
-  return (images) => {
+  return async (images) => {
     const decoded = tf.tidy(() => tokenizer.decode(tokenizer.encode(scenesToTensor(images))) as tf.Tensor4D);
     try {
-      return tensorToScenes(decoded);
+      return await tensorToScenes(decoded);
     } finally {
       decoded.dispose();
     }

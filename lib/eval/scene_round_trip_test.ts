@@ -33,15 +33,15 @@ Deno.test("the judge passes an RGB tokenizer's 2×2 reconstructions of held-out 
     const renders = sampleScenes(64, { rng: createRng(3), split: "heldout" }).map((s) =>
       renderScene(s.scene)
     );
-    const once = roundTrip(renders);
-    assert.deepEqual(roundTrip(renders), once, "the round trip is deterministic");
+    const once = await roundTrip(renders);
+    assert.deepEqual(await roundTrip(renders), once, "the round trip is deterministic");
     assert.ok(once.some((image, i) => image.some((v, j) => v !== renders[i]![j])), "the round trip is lossy");
     const test = scenesToTensor(renders);
     const { psnr } = await fine.reconstructionError(test);
     test.dispose();
     assert.ok(psnr > 33, `2×2 PSNR ${psnr}`);
     // The ceiling any generator on these tokens can reach: near the judge's own rate on renders.
-    const { groundTruth, wrong } = validateJudge({ count: 96, seed: 1, transform: roundTrip });
+    const { groundTruth, wrong } = await validateJudge({ count: 96, seed: 1, transform: roundTrip });
     assert.ok(groundTruth.overall >= 0.9, `2×2 ceiling ${groundTruth.overall}`);
     assert.ok(wrong.overall >= 0.95, `2×2 wrong renders judged wrong ${wrong.overall}`);
     for (const task of SCENE_TASKS) {
@@ -49,7 +49,7 @@ Deno.test("the judge passes an RGB tokenizer's 2×2 reconstructions of held-out 
       assert.ok(n === 0 || rate >= 0.75, `2×2 ${task}: ${rate} of ${n}`);
     }
     // 4×4 patches of 32×32 scenes blur thin outlines and small shapes past the judge.
-    const coarseCeiling = validateJudge({ count: 96, seed: 1, transform: sceneRoundTrip(coarse) });
+    const coarseCeiling = await validateJudge({ count: 96, seed: 1, transform: sceneRoundTrip(coarse) });
     assert.ok(coarseCeiling.groundTruth.overall < 0.85, `4×4 ceiling ${coarseCeiling.groundTruth.overall}`);
     [fine, coarse].forEach((t) => t.dispose());
   });

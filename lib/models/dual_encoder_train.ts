@@ -23,8 +23,11 @@ export interface TrainDualEncoderOptions {
   readonly rng: Rng;
   /** Adam steps. */
   readonly iterations: number;
-  /** Draws the batch of an iteration (from 0); the loop disposes its tensors. */
-  readonly nextBatch: (iteration: number) => ContrastiveBatch;
+  /**
+   * Draws the batch of an iteration (from 0), or a promise of it; the loop disposes its tensors.
+   * Updates are applied in iteration order whenever the batches are ready.
+   */
+  readonly nextBatch: (iteration: number) => ContrastiveBatch | Promise<ContrastiveBatch>;
   /** Adam's peak learning rate. @default {2e-3} */
   readonly lr?: number;
   /** Weight of the loss's ranking term (see `ContrastiveLossOptions`). @default {0} */
@@ -95,16 +98,22 @@ export async function trainDualEncoder(options: TrainDualEncoderOptions): Promis
   const adam = new Adam(encoder.trainableVariables(), { lr, warmupSteps });
   const progress = new Progress(label, iterations, { unit: "iterations", reporter });
   const curve: CurvePoint[] = [];
+  // Each update is queued once its batch is ready and the previous update is queued, not done.
+  let queued: Promise<unknown> = Promise.resolve();
+  const queue = (batch: ContrastiveBatch) => {
+    try {
+      return { report: adam.step(() => encoder.contrastiveLoss(batch, { rankingWeight })) };
+    } finally {
+      tf.dispose(Object.values(batch));
+    }
+  };
   try {
     await withOneInFlight(
       iterations,
       (iteration) => {
-        const batch = nextBatch(iteration);
-        try {
-          return adam.step(() => encoder.contrastiveLoss(batch, { rankingWeight }));
-        } finally {
-          tf.dispose(Object.values(batch));
-        }
+        const update = Promise.all([nextBatch(iteration), queued]).then(([batch]) => queue(batch));
+        queued = update.catch(() => {});
+        return update.then(({ report }) => report);
       },
       ({ loss }, i) => {
         progress.tick(i + 1, { loss });
