@@ -27,7 +27,7 @@ import { inTempDir } from "../experiments/_testing.ts";
 const backend: BackendInfo = await useTestBackend();
 const TINY = {
   ...IMAGENET_PROFILES.smoke,
-  distill: { batch: 4, accumulation: 2 },
+  distill: { ...IMAGENET_PROFILES.smoke.distill, batch: 4 }, // the experiment's accumulation and recomputation
   distillIterations: 4,
   classes: [0, 2],
   sampler: { ...IMAGENET_PROFILES.smoke.sampler, steps: [4, 2] },
