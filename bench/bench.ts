@@ -1,10 +1,11 @@
 /**
  * `deno task bench [--backends wasm,cpu,webgpu] [--threads 1,2] [--quick] [--load N] [--skip-sampling]
- * [--distill-only] [--imagenet-batches 8,32] [--imagenet-recompute-batches 64] [--kernel-times]`: matMul throughput, the time of one training step of the
- * reference transformer at batch 32, 256 and 1024, the sampling throughput of the 16-step MaskGIT
- * sampler against one-step generation, and the time of one Di[M]O iteration at the image
- * experiment's size and (on webgpu) the paper's ImageNet MaskGIT size, on each backend, as
- * Markdown tables, each beside the same work in PyTorch where `python3` imports `torch`.
+ * [--distill-only] [--imagenet-batches 8,32] [--imagenet-recompute-batches 64] [--kernel-times]`:
+ * matMul throughput, the time of one training step of the reference transformer at batch 32, 256
+ * and 1024, the sampling throughput of the 16-step MaskGIT sampler against one-step generation,
+ * and the time of one Di[M]O iteration at the image experiment's size and (on webgpu) the paper's
+ * ImageNet MaskGIT size, on each backend, as Markdown tables, each beside the same work in PyTorch
+ * where `python3` imports `torch`.
  *
  * Without `--backends` (or `DIMO_BACKEND`), it runs wasm and cpu, and webgpu when the adapter is
  * real hardware. wasm runs first as tfjs ships it (one thread, tfjs-wasm's own kernels), then
@@ -19,8 +20,8 @@
  * `--distill-only` runs only the Di[M]O iteration's table; `--imagenet-batches` sets the ImageNet
  * size's batches (default 8 and 32) and `--imagenet-recompute-batches` those it runs with
  * activations recomputed (default 64); `--kernel-times` profiles one more iteration of each row and
- * prints its kernels by their summed time (the device's timestamps on webgpu). Each iteration row runs in a process of its own, and a row
- * whose process fails shows its error instead of stopping the bench.
+ * prints its kernels by their summed time (the device's timestamps on webgpu). Each iteration row
+ * runs in a process of its own, and a row whose process fails shows its error instead of stopping the bench.
  *
  * @module
  */
@@ -50,6 +51,7 @@ import {
   type DistillRow,
   distillRows,
   type DistillSetting,
+  type ImagenetBatches,
   printDistill,
   runDistillRow,
 } from "./distill_table.ts";
@@ -279,7 +281,7 @@ async function main(): Promise<void> {
     return;
   }
   const backends = await chooseBackends(values.backends);
-  const imagenetBatches = {
+  const imagenetBatches: ImagenetBatches = {
     kept: parseBatches(values["imagenet-batches"]) ?? DISTILL_SIZES.imagenet.batches,
     recomputed: parseBatches(values["imagenet-recompute-batches"]) ?? DISTILL_SIZES.imagenet.recomputeBatches,
   };

@@ -18,6 +18,7 @@ import {
   type TransformerConfig,
   withOneInFlight,
 } from "@dimo/dimo";
+import { activeDeviceMemory } from "@dimo/dimo/backend";
 import { median } from "./train_step.ts";
 
 /** The networks and the distillation settings of one size. */
@@ -85,7 +86,7 @@ export interface DistillResult {
   readonly liveBytes: number;
   /**
    * What the backend holds on the device after the timed iterations (WebGPU's buffer pool, which
-   * keeps every buffer it ever made: `numBytesAllocatedInGPU`), or undefined where it says nothing.
+   * keeps every buffer it ever made: `activeDeviceMemory`), or undefined on other backends.
    */
   readonly deviceBytes?: number;
   /** The aux model's loss of the fourth iteration (the last if fewer). */
@@ -155,7 +156,7 @@ export async function benchDistillStep(
     const start = performance.now();
     await withOneInFlight(steps, () => distillStep(state));
     const inFlightSeconds = (performance.now() - start) / 1000 / steps;
-    const memory = tf.memory() as tf.MemoryInfo & { numBytesAllocatedInGPU?: number };
+    const memory = tf.memory();
     const kernels = kernelTimes ? await profileKernels(() => distillStep(state)) : undefined;
     return {
       size: name,
@@ -165,7 +166,7 @@ export async function benchDistillStep(
       inFlightSeconds,
       tensors: [before, memory.numTensors],
       liveBytes: memory.numBytes,
-      deviceBytes: memory.numBytesAllocatedInGPU,
+      deviceBytes: activeDeviceMemory()?.allocatedBytes,
       auxLoss,
       kernels,
     };

@@ -14,6 +14,12 @@ import {
 } from "./distill_step.ts";
 import type { PyTorchIteration } from "./pytorch.ts";
 
+/** The ImageNet size's batches: as they are, and with activations recomputed. */
+export interface ImagenetBatches {
+  readonly kept: readonly number[];
+  readonly recomputed: readonly number[];
+}
+
 /** One row: a backend, a size and a batch. */
 export interface DistillSetting {
   readonly backend: string;
@@ -42,14 +48,14 @@ export interface DistillRow {
  *
  * @param backends The backends of the bench.
  * @param quick Fewer iterations, and no cpu row.
- * @param imagenetBatches The ImageNet size's batches: as they are, and with activations recomputed.
+ * @param imagenetBatches The ImageNet size's batches.
  * @param kernelTimes Whether each row also profiles one iteration's kernels.
  * @returns The settings, in order.
  */
 export function distillRows(
   backends: readonly string[],
   quick: boolean,
-  imagenetBatches: { readonly kept: readonly number[]; readonly recomputed: readonly number[] },
+  imagenetBatches: ImagenetBatches,
   kernelTimes = false,
 ): DistillSetting[] {
   return backends.flatMap((backend) => rowsOf(backend, quick, imagenetBatches))
@@ -60,7 +66,7 @@ export function distillRows(
 function rowsOf(
   backend: string,
   quick: boolean,
-  imagenetBatches: { readonly kept: readonly number[]; readonly recomputed: readonly number[] },
+  imagenetBatches: ImagenetBatches,
 ): DistillSetting[] {
   const image = DISTILL_SIZES.image.batches.map((batch) => ({
     backend,
