@@ -59,20 +59,54 @@ export async function main(args: string[]): Promise<void> {
     threads: chooseThreads(options.threads === undefined ? undefined : String(options.threads)),
   });
   console.log(`${name} (${profile}) on ${backend.name}: ${backend.adapter}; seed ${seed}; writing ${out}`);
-  const results = await experiment.run({
-    profile,
-    seed,
-    backend,
-    sweep: options.sweep,
-    teacher: options.teacher,
-    vqgan: options.vqgan,
-    checkpoints: options.checkpoints,
-    evalSamples: options["eval-samples"],
-    out,
-    overrides: options.set ?? [],
-  });
-  await writeResults(out, results);
-  console.log(resultsMarkdown(results));
+  const stop = stopOnSignal();
+  try {
+    const results = await experiment.run({
+      profile,
+      seed,
+      backend,
+      sweep: options.sweep,
+      teacher: options.teacher,
+      vqgan: options.vqgan,
+      checkpoints: options.checkpoints,
+      evalSamples: options["eval-samples"],
+      out,
+      overrides: options.set ?? [],
+      signal: stop.signal,
+    });
+    await writeResults(out, results);
+    console.log(resultsMarkdown(results));
+  } catch (error) {
+    if (error !== stop.signal.reason) throw error;
+    throw new StoppedError(
+      `stopped; what the run had done is saved in ${out}: the same command goes on from there`,
+    );
+  } finally {
+    stop.remove();
+  }
+}
+
+/** A run stopped by a signal, its state saved: the process exits 130, as a shell does for Ctrl-C. */
+class StoppedError extends Error {}
+
+/**
+ * Turns the first SIGINT or SIGTERM into an abort, so the training stops at its next checkpoint
+ * with its state saved (a chunked run under `timeout` resumes where it stopped); a second exits
+ * at once.
+ */
+function stopOnSignal(): { readonly signal: AbortSignal; remove(): void } {
+  const controller = new AbortController();
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  const onSignal = () => {
+    if (controller.signal.aborted) Deno.exit(130);
+    console.error("stopping at the next checkpoint (signal again to stop at once)");
+    controller.abort(new StoppedError("stopped by a signal"));
+  };
+  for (const name of signals) Deno.addSignalListener(name, onSignal);
+  return {
+    signal: controller.signal,
+    remove: () => signals.forEach((name) => Deno.removeSignalListener(name, onSignal)),
+  };
 }
 
 if (import.meta.main) {
@@ -80,6 +114,6 @@ if (import.meta.main) {
     await main(Deno.args);
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
-    Deno.exit(1);
+    Deno.exit(error instanceof StoppedError ? 130 : 1);
   }
 }
