@@ -94,7 +94,7 @@ const DISTILL: PartialDistillConfig = {
 };
 
 const TOKENIZER = { patch: 4, codebookSize: 1024, samplePatches: 100_000, iterations: 10, trainImages: 2000 };
-const TEACHER = { width: 96, layers: 3, heads: 4, batch: 64, lr: 1e-3 } as const;
+const TEACHER = { width: 128, layers: 4, heads: 4, batch: 256, lr: 1e-3 } as const;
 const SAMPLER = { guidance: 2, gumbelTemperature: 4.5, steps: [48, 32, 16, 8, 4, 2] } as const;
 const ENCODER = { iterations: 600, batch: 64 } as const;
 /** The preference score's bilinear head needs the longer run to rank relations and colours on held-out renders. */
@@ -105,17 +105,17 @@ const NETWORKS = {
   tokenizer: TOKENIZER,
   clip: ENCODER,
   hps: PREFERENCE,
-  teacher: { ...TEACHER, iterations: 1000, trainScenes: 20_000 },
+  teacher: { ...TEACHER, iterations: 12_000, trainScenes: 100_000 },
   distill: DISTILL,
-  distillIterations: 400,
+  distillIterations: 2000,
   sampler: SAMPLER,
 } as const;
 
 /**
- * The profiles. `full` trains every network (the recipe of the shipped checkpoints, sized for a
- * 2-core CPU) and scores every held-out prompt twice; `quick` starts from the shipped checkpoints
+ * The profiles. `full` trains every network (the recipe of the shipped checkpoints, sized for one
+ * GPU) and scores every held-out prompt twice; `quick` starts from the shipped checkpoints
  * and scores 96 prompts once; `smoke` also starts from them and scores 12 (without them it trains
- * the same networks for a few iterations).
+ * smaller networks for a few iterations: a check of the pipeline).
  */
 export const SCENE_PROFILES: Readonly<Record<ProfileName, SceneProfile>> = {
   smoke: {
@@ -123,7 +123,7 @@ export const SCENE_PROFILES: Readonly<Record<ProfileName, SceneProfile>> = {
     tokenizer: { ...TOKENIZER, samplePatches: 5000, iterations: 2, trainImages: 100 },
     clip: { iterations: 10, batch: 16 },
     hps: { iterations: 10, batch: 16 },
-    teacher: { ...NETWORKS.teacher, iterations: 4, trainScenes: 64 },
+    teacher: { ...NETWORKS.teacher, width: 64, layers: 2, batch: 32, iterations: 4, trainScenes: 64 },
     distillIterations: 2,
     sampler: { ...SAMPLER, steps: [4, 2] },
     evalPrompts: 12,
