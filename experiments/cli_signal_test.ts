@@ -35,6 +35,17 @@ function command(out: string): Deno.ChildProcess {
   }).spawn();
 }
 
+/** The iteration a distillation state file holds, from its header's metadata. */
+function savedIteration(bytes: Uint8Array): number {
+  const length = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));
+  const state = Object.values(header.__metadata__ as Record<string, string>)
+    .filter((value) => value.startsWith("{"))
+    .map((value) => JSON.parse(value))
+    .find((value) => typeof value?.iteration === "number");
+  return state.iteration;
+}
+
 /**
  * Reads `stream` until `pattern` appears in it, then keeps draining it in the background; `rest`
  * is all it read once the stream ends (wrapped, as an async function would flatten a promise).
@@ -42,19 +53,21 @@ function command(out: string): Deno.ChildProcess {
 async function waitFor(
   stream: ReadableStream<Uint8Array>,
   pattern: RegExp,
-): Promise<{ readonly rest: Promise<string> }> {
+): Promise<{ readonly rest: Promise<string>; readonly match: RegExpMatchArray }> {
   const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
-  while (!pattern.test(text)) {
+  let match = text.match(pattern);
+  while (match === null) {
     const { value, done } = await reader.read();
     if (done) throw new Error(`the run ended before printing ${pattern}:\n${text}`);
     text += value;
+    match = text.match(pattern);
   }
   const rest = (async () => {
     for (let r = await reader.read(); !r.done; r = await reader.read()) text += r.value;
     return text;
   })();
-  return { rest };
+  return { rest, match };
 }
 
 Deno.test({
@@ -66,15 +79,17 @@ Deno.test({
       const run = command(out);
       const stdout = run.stdout.pipeThrough(new TextDecoderStream()).getReader();
       // Distillation progress lines carry the aux loss: the signal lands mid-training.
-      const { rest } = await waitFor(run.stderr, /Di\[M\]O.*auxLoss/);
+      const { rest, match } = await waitFor(run.stderr, /Di\[M\]O: (\d+)\/\d+, auxLoss/);
       run.kill("SIGTERM");
       const [status, stderr] = await Promise.all([run.status, rest]);
       while (!(await stdout.read()).done);
       assert.equal(status.code, 130, stderr);
       assert.match(stderr, /stopping at the next checkpoint/);
       assert.match(stderr, new RegExp(`stopped; what the run had done is saved in ${out}`));
-      const state = await Deno.stat(`${out}/distill-state.safetensors`);
-      assert.ok(state.size > 0);
+      // Saved where the signal found it, not at the next 100th iteration: the loop let it in.
+      const printed = Number(match[1]);
+      const saved = savedIteration(await Deno.readFile(`${out}/distill-state.safetensors`));
+      assert.ok(saved >= printed && saved < printed + 30, `printed ${printed}, saved at ${saved}`);
     } finally {
       await Deno.remove(out, { recursive: true });
     }

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Transformer } from "../models/transformer.ts";
-import { Progress, type ProgressReporter } from "../progress/mod.ts";
+import { Progress, type ProgressReporter, stopRequested } from "../progress/mod.ts";
 import type { CurvePoint } from "../progress/mod.ts";
 import { checkInteger, errorMessage } from "../validate/mod.ts";
 import type { DistillConfig } from "./config.ts";
@@ -138,7 +138,7 @@ export async function distillStudent(
       const { auxLoss, gSquared } = await distillStep(state);
       if (i % curveEvery === 0) state.curve.push({ iteration: i, auxLoss, gSquared });
       progress.tick(i, { auxLoss, gSquared }); // a reporter may abort the run
-      const stopping = signal?.aborted ?? false;
+      const stopping = await stopRequested(signal);
       if (checkpoint !== undefined && (i % checkpointEvery === 0 || i === iterations || stopping)) {
         await saveDistillCheckpoint(checkpoint, state);
       }

@@ -10,7 +10,7 @@ import { restoreRng, type Rng } from "../rng/mod.ts";
 import { Transformer } from "../models/transformer.ts";
 import type { TransformerConfig } from "../models/config.ts";
 import { Adam } from "../optim/adam.ts";
-import { type CurvePoint, Progress, type ProgressReporter } from "../progress/mod.ts";
+import { type CurvePoint, Progress, type ProgressReporter, stopRequested } from "../progress/mod.ts";
 import { checkInteger } from "../validate/mod.ts";
 import { type MdmTrainConfig, mdmTrainStep, type TokenBatch } from "./train.ts";
 import { loadTeacherTraining, saveTeacherTraining } from "./_checkpoint.ts";
@@ -172,7 +172,7 @@ export async function trainTeacher(
         const json = { iteration: done, start, steps: steps.state(), batches: batches.state(), curve };
         await saveTeacherTraining(checkpoint, teacher, adam, json);
       }
-      options.signal?.throwIfAborted();
+      if (await stopRequested(options.signal)) options.signal!.throwIfAborted();
     }
   } catch (error) {
     teacher.dispose();

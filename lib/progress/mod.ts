@@ -17,3 +17,4 @@
  */
 export * from "./progress.ts";
 export * from "./curve.ts";
+export * from "./stop.ts";
