@@ -146,9 +146,12 @@ export async function loadOrTrainNetworks(
       "teacher",
       (path) => loadTransformer(path, { expected: config }),
       async () => {
-        const { teacher: network, curve } = await trainImageTeacher(config, t, tokenizer, out);
+        const { teacher: network, curve, resumedFrom } = await trainImageTeacher(config, t, tokenizer, out);
         const { iterations, batch, lr } = t.teacher;
-        return { network, details: { iterations, batch, lr, finalLoss: curve.at(-1)?.loss, curve } };
+        return {
+          network,
+          details: { iterations, batch, lr, resumedFrom, finalLoss: curve.at(-1)?.loss, curve },
+        };
       },
       saveTransformer,
       t.teacherFile,

@@ -20,7 +20,10 @@ import { type Chart, trainingCurves } from "../lib/viz/mod.ts";
 export interface NetworkRecord {
   /** `trained` here, or the checkpoint file it was loaded from. */
   readonly source: string;
-  /** Seconds spent training it in this run (0 when loaded). */
+  /**
+   * Seconds spent training it in this run: 0 when loaded, and only the iterations after
+   * `resumedFrom` when the run resumed a state file its directory held.
+   */
   readonly seconds: number;
   /** Training settings and outcomes (from `training.json` when loaded). */
   readonly [detail: string]: unknown;
@@ -301,7 +304,7 @@ export function makeStudent<Name extends string>(
     "student",
     (path) => loadTransformer(path, { expected: teacher.config }),
     async () => {
-      const { student: network, curve } = await distillStudent(teacher, config, {
+      const { student: network, curve, resumedFrom } = await distillStudent(teacher, config, {
         iterations,
         seed,
         label: "Di[M]O",
@@ -320,6 +323,7 @@ export function makeStudent<Name extends string>(
         studentLr: studentAdam.lr,
         auxLr: auxAdam.lr,
         ...details,
+        resumedFrom,
         finalAuxLoss: curve.at(-1)?.auxLoss,
         curve,
       };

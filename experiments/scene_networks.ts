@@ -156,11 +156,17 @@ export async function loadOrTrainSceneNetworks(
       "teacher",
       (path) => loadTransformer(path, { expected: config }),
       async () => {
-        const { teacher: network, curve } = await trainSceneTeacher(config, t, tokenizer, clip, out);
+        const { teacher: network, curve, resumedFrom } = await trainSceneTeacher(
+          config,
+          t,
+          tokenizer,
+          clip,
+          out,
+        );
         const { iterations, batch, lr, trainScenes } = t.teacher;
         return {
           network,
-          details: { iterations, batch, lr, trainScenes, finalLoss: curve.at(-1)?.loss, curve },
+          details: { iterations, batch, lr, trainScenes, resumedFrom, finalLoss: curve.at(-1)?.loss, curve },
         };
       },
       saveTransformer,

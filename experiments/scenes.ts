@@ -105,9 +105,9 @@ const NETWORKS = {
   tokenizer: TOKENIZER,
   clip: ENCODER,
   hps: PREFERENCE,
-  teacher: { ...TEACHER, iterations: 12_000, trainScenes: 100_000 },
+  teacher: { ...TEACHER, iterations: 6000, trainScenes: 100_000 },
   distill: DISTILL,
-  distillIterations: 2000,
+  distillIterations: 400,
   sampler: SAMPLER,
 } as const;
 

@@ -79,6 +79,8 @@ export interface TrainedTeacher {
   readonly teacher: Transformer;
   /** The masked cross-entropy (`loss`) every `curveEvery` iterations. */
   readonly curve: CurvePoint[];
+  /** The iteration the state file let the training resume from (0 when it started afresh). */
+  readonly resumedFrom: number;
 }
 
 /**
@@ -133,6 +135,7 @@ export async function trainTeacher(
   const start = rng.state();
   let [steps, batches] = [rng, rng.fork("batches")];
   let curve: CurvePoint[] = [];
+  let from = 0;
   try {
     const saved = checkpoint === undefined
       ? undefined
@@ -140,7 +143,7 @@ export async function trainTeacher(
     if (saved !== undefined) {
       [steps, batches, curve] = [restoreRng(saved.steps), restoreRng(saved.batches), [...saved.curve]];
     }
-    const from = saved?.iteration ?? 0;
+    from = saved?.iteration ?? 0;
     const progress = new Progress(label, iterations, { unit: "iterations", from, reporter });
     options.signal?.throwIfAborted();
     // Chunks end at checkpoints: a checkpoint must hold a step's weights, not the next one's in flight.
@@ -180,7 +183,7 @@ export async function trainTeacher(
   } finally {
     adam.dispose();
   }
-  return { teacher, curve };
+  return { teacher, curve, resumedFrom: from };
 }
 
 /** A new teacher from `rng`, its text encoder replaced by pre-trained weights when given. */

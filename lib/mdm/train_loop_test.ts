@@ -62,6 +62,7 @@ Deno.test("trainTeacher() stopped and started again from its checkpoint ends as 
     assert.deepEqual(ticks.filter((done) => done < 5), [], "it goes on from iteration 4's checkpoint");
     const straight = await trainTeacher(config, training, { ...options, rng: createRng(4) });
     assert.deepEqual(resumed.curve, straight.curve);
+    assert.deepEqual([resumed.resumedFrom, straight.resumedFrom], [4, 0]);
     assert.deepEqual(resumed.curve.map((p) => p.iteration), [1, 2, 3, 4, 5, 6]);
     assert.deepEqual(weightsOf(resumed.teacher), weightsOf(straight.teacher));
     await assert.rejects(
