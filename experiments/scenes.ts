@@ -107,7 +107,7 @@ const NETWORKS = {
   hps: PREFERENCE,
   teacher: { ...TEACHER, iterations: 6000, trainScenes: 100_000 },
   distill: DISTILL,
-  distillIterations: 400,
+  distillIterations: 800,
   sampler: SAMPLER,
 } as const;
 
@@ -115,7 +115,7 @@ const NETWORKS = {
  * The profiles. `full` trains every network (the recipe of the shipped checkpoints, sized for one
  * GPU) and scores every held-out prompt twice; `quick` starts from the shipped checkpoints
  * and scores 96 prompts once; `smoke` also starts from them and scores 12 (without them it trains
- * smaller networks for a few iterations: a check of the pipeline).
+ * the same networks for a few iterations on small batches: a check of the pipeline).
  */
 export const SCENE_PROFILES: Readonly<Record<ProfileName, SceneProfile>> = {
   smoke: {
@@ -123,7 +123,7 @@ export const SCENE_PROFILES: Readonly<Record<ProfileName, SceneProfile>> = {
     tokenizer: { ...TOKENIZER, samplePatches: 5000, iterations: 2, trainImages: 100 },
     clip: { iterations: 10, batch: 16 },
     hps: { iterations: 10, batch: 16 },
-    teacher: { ...NETWORKS.teacher, width: 64, layers: 2, batch: 32, iterations: 4, trainScenes: 64 },
+    teacher: { ...NETWORKS.teacher, batch: 16, iterations: 4, trainScenes: 64 },
     distillIterations: 2,
     sampler: { ...SAMPLER, steps: [4, 2] },
     evalPrompts: 12,
