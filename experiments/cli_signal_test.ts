@@ -1,6 +1,7 @@
 /**
- * The command line stopped by a signal, as `timeout` or Ctrl-C stops it: the training saves its
- * state, the process exits 130, and the same command goes on from the saved iteration.
+ * The command line stopped by a signal, as `timeout` or Ctrl-C stops it: the distillation saves its
+ * state at the iteration the signal found and the process exits 130 (that a saved state resumes
+ * exactly is the experiments' and loops' own tests).
  */
 import assert from "node:assert/strict";
 
@@ -71,7 +72,7 @@ async function waitFor(
 }
 
 Deno.test({
-  name: "a SIGTERM stops the run at its next checkpoint with its state saved, exit 130",
+  name: "a SIGTERM stops the distillation with its state saved where it was, exit 130",
   ignore: Deno.build.os === "windows",
   fn: async () => {
     const out = await Deno.makeTempDir({ dir: ".tmp", prefix: "signal_" });
