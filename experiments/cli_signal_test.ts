@@ -75,6 +75,7 @@ Deno.test({
   name: "a SIGTERM stops the distillation with its state saved where it was, exit 130",
   ignore: Deno.build.os === "windows",
   fn: async () => {
+    await Deno.mkdir(".tmp", { recursive: true });
     const out = await Deno.makeTempDir({ dir: ".tmp", prefix: "signal_" });
     try {
       const run = command(out);
