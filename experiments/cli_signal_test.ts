@@ -4,6 +4,7 @@
  * exactly is the experiments' and loops' own tests).
  */
 import assert from "node:assert/strict";
+import { decodeSafetensors } from "@dimo/dimo";
 
 /** The run: exact-joint's smoke pipeline with a distillation far longer than the test waits. */
 function command(out: string): Deno.ChildProcess {
@@ -36,11 +37,9 @@ function command(out: string): Deno.ChildProcess {
   }).spawn();
 }
 
-/** The iteration a distillation state file holds, from its header's metadata. */
+/** The iteration a distillation state file holds, from its metadata. */
 function savedIteration(bytes: Uint8Array): number {
-  const length = Number(new DataView(bytes.buffer).getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));
-  const state = Object.values(header.__metadata__ as Record<string, string>)
+  const state = Object.values(decodeSafetensors(bytes).metadata)
     .filter((value) => value.startsWith("{"))
     .map((value) => JSON.parse(value))
     .find((value) => typeof value?.iteration === "number");

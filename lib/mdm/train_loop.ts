@@ -135,7 +135,6 @@ export async function trainTeacher(
   const start = rng.state();
   let [steps, batches] = [rng, rng.fork("batches")];
   let curve: CurvePoint[] = [];
-  let from = 0;
   try {
     const saved = checkpoint === undefined
       ? undefined
@@ -143,7 +142,7 @@ export async function trainTeacher(
     if (saved !== undefined) {
       [steps, batches, curve] = [restoreRng(saved.steps), restoreRng(saved.batches), [...saved.curve]];
     }
-    from = saved?.iteration ?? 0;
+    const from = saved?.iteration ?? 0;
     const progress = new Progress(label, iterations, { unit: "iterations", from, reporter });
     options.signal?.throwIfAborted();
     // Chunks end at checkpoints: a checkpoint must hold a step's weights, not the next one's in flight.
@@ -177,13 +176,13 @@ export async function trainTeacher(
       }
       if (await stopRequested(options.signal)) options.signal!.throwIfAborted();
     }
+    return { teacher, curve, resumedFrom: from };
   } catch (error) {
     teacher.dispose();
     throw error;
   } finally {
     adam.dispose();
   }
-  return { teacher, curve, resumedFrom: from };
 }
 
 /** A new teacher from `rng`, its text encoder replaced by pre-trained weights when given. */
