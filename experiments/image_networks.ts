@@ -146,11 +146,17 @@ export async function loadOrTrainNetworks(
       "teacher",
       (path) => loadTransformer(path, { expected: config }),
       async () => {
-        const { teacher: network, curve, resumedFrom } = await trainImageTeacher(config, t, tokenizer, out);
+        const { teacher: network, curve, resumedFrom, seconds } = await trainImageTeacher(
+          config,
+          t,
+          tokenizer,
+          out,
+        );
         const { iterations, batch, lr } = t.teacher;
+        const finalLoss = curve.at(-1)?.loss;
         return {
           network,
-          details: { iterations, batch, lr, resumedFrom, finalLoss: curve.at(-1)?.loss, curve },
+          details: { iterations, batch, lr, resumedFrom, iterationSeconds: seconds, finalLoss, curve },
         };
       },
       saveTransformer,

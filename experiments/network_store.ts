@@ -22,7 +22,8 @@ export interface NetworkRecord {
   readonly source: string;
   /**
    * Seconds spent training it in this run: 0 when loaded, and only the iterations after
-   * `resumedFrom` when the run resumed a state file its directory held.
+   * `resumedFrom` when the run resumed a state file its directory held (a teacher's and a
+   * student's `iterationSeconds` cover every run's iterations).
    */
   readonly seconds: number;
   /** Training settings and outcomes (from `training.json` when loaded). */
@@ -304,7 +305,7 @@ export function makeStudent<Name extends string>(
     "student",
     (path) => loadTransformer(path, { expected: teacher.config }),
     async () => {
-      const { student: network, curve, resumedFrom } = await distillStudent(teacher, config, {
+      const { student: network, curve, resumedFrom, seconds } = await distillStudent(teacher, config, {
         iterations,
         seed,
         label: "Di[M]O",
@@ -324,6 +325,7 @@ export function makeStudent<Name extends string>(
         auxLr: auxAdam.lr,
         ...details,
         resumedFrom,
+        iterationSeconds: seconds,
         finalAuxLoss: curve.at(-1)?.auxLoss,
         curve,
       };

@@ -156,7 +156,7 @@ export async function loadOrTrainSceneNetworks(
       "teacher",
       (path) => loadTransformer(path, { expected: config }),
       async () => {
-        const { teacher: network, curve, resumedFrom } = await trainSceneTeacher(
+        const { teacher: network, curve, resumedFrom, seconds } = await trainSceneTeacher(
           config,
           t,
           tokenizer,
@@ -166,7 +166,16 @@ export async function loadOrTrainSceneNetworks(
         const { iterations, batch, lr, trainScenes } = t.teacher;
         return {
           network,
-          details: { iterations, batch, lr, trainScenes, resumedFrom, finalLoss: curve.at(-1)?.loss, curve },
+          details: {
+            iterations,
+            batch,
+            lr,
+            trainScenes,
+            resumedFrom,
+            iterationSeconds: seconds,
+            finalLoss: curve.at(-1)?.loss,
+            curve,
+          },
         };
       },
       saveTransformer,

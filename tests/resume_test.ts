@@ -149,6 +149,8 @@ Deno.test("distillStudent() with a state file goes on from where a stopped run l
       // Run again into the finished state file: nothing left to do, the same student.
       const again = await distillStudent(teacher, config, { ...options, iterations: 10, checkpoint });
       assert.equal(again.resumedFrom, 10);
+      assert.ok(resumed.seconds > 0);
+      assert.equal(again.seconds, resumed.seconds, "the state file keeps the iterations' seconds");
       assert.deepEqual(await again.student.namedWeights()["head.bias"].data(), await b["head.bias"].data());
       await assert.rejects(
         distillStudent(teacher, config, { ...options, iterations: 8, checkpoint }),

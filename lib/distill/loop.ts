@@ -66,6 +66,11 @@ export interface DistilledStudent {
   readonly curve: readonly CurvePoint[];
   /** The iteration the run went on from: 0 for a fresh run. */
   readonly resumedFrom: number;
+  /**
+   * Wall-clock seconds of the run's iterations, those of the runs it resumed included (as far as
+   * their state file recorded them).
+   */
+  readonly seconds: number;
 }
 
 /**
@@ -144,7 +149,12 @@ export async function distillStudent(
       }
       signal?.throwIfAborted();
     }
-    return { student: state.studentEmaModel(), curve: state.curve.slice(), resumedFrom };
+    return {
+      student: state.studentEmaModel(),
+      curve: state.curve.slice(),
+      resumedFrom,
+      seconds: state.seconds,
+    };
   } finally {
     state.dispose();
   }

@@ -15,7 +15,7 @@ import { createDivergence } from "../divergence/registry.ts";
 import type { Divergence } from "../divergence/types.ts";
 import { createMaskSchedule, type MaskSchedule } from "../masking/schedules.ts";
 import type { CurvePoint } from "../progress/mod.ts";
-import { checkInteger, errorMessage } from "../validate/mod.ts";
+import { checkInRange, checkInteger, errorMessage } from "../validate/mod.ts";
 import type { DistillConfig } from "./config.ts";
 
 /**
@@ -67,6 +67,11 @@ export interface DistillStateJson {
   readonly rng: { readonly student: RngState; readonly aux: RngState };
   /** The training curve logged so far. */
   readonly curve: readonly CurvePoint[];
+  /**
+   * Wall-clock seconds of the iterations so far, over every run that went on from this state
+   * (absent from files written before it was kept).
+   */
+  readonly seconds?: number;
 }
 
 /** What {@linkcode restoreDistillState} resumes from. */
@@ -114,6 +119,8 @@ export class DistillState {
    * saved and restored with the state, so a resumed run's curve is the whole run's.
    */
   curve: CurvePoint[] = [];
+  /** Wall-clock seconds of the iterations so far, resumed runs included; `distillStep` adds to it. */
+  seconds = 0;
   /** The prompts of a text-conditioned run and the teacher's negative prompt; empty for a class teacher. */
   readonly conditioning: DistillConditioning;
   /** The names of the student's trainable weights, in the order of the EMA and the optimiser. */
@@ -199,6 +206,7 @@ export class DistillState {
       emaUpdates: this.studentEma.updates,
       rng: { student: this.rng.student.state(), aux: this.rng.aux.state() },
       curve: this.curve.map((point) => ({ ...point })),
+      seconds: this.seconds,
     };
   }
 
@@ -220,6 +228,7 @@ export class DistillState {
     checkInteger(action, "json.iteration", json.iteration, 0);
     checkInteger(action, "json.emaUpdates", json.emaUpdates, 0);
     const curve = checkCurve(action, json.curve);
+    if (json.seconds !== undefined) checkInRange(action, "json.seconds", json.seconds, 0, Infinity);
     const rng = { student: restoreRng(json.rng?.student), aux: restoreRng(json.rng?.aux) };
     const groups = splitByPrefix(tensors, ["student", "aux", "studentEma", "studentAdam", "auxAdam"]);
     const shadow: (tf.Tensor | undefined)[] = this.#studentTrainable.map((name) => groups.studentEma[name]);
@@ -237,6 +246,7 @@ export class DistillState {
     this.iteration = json.iteration;
     this.rng = rng;
     this.curve = curve;
+    this.seconds = json.seconds ?? 0;
   }
 
   /** Frees the student, the aux model, the EMA and the optimisers; the teacher stays the caller's. */

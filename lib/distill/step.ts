@@ -139,6 +139,8 @@ async function iterate(state: DistillState, options: DistillStepOptions): Promis
   const aux = await auxStep(state, options.labels);
   state.studentEma.update();
   state.iteration = iteration + 1;
+  const seconds = (performance.now() - start) / 1000;
+  state.seconds += seconds;
   const samples = state.config.batch * state.config.accumulation;
   const { kept: keptStudent, ...studentNumbers } = student;
   const { kept: keptAux, ...auxNumbers } = aux;
@@ -148,7 +150,7 @@ async function iterate(state: DistillState, options: DistillStepOptions): Promis
     ...studentNumbers,
     ...auxNumbers,
     nonFinite: (studentTurn ? samples - keptStudent : 0) + samples - keptAux,
-    seconds: (performance.now() - start) / 1000,
+    seconds,
   };
 }
 

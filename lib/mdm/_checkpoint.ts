@@ -16,6 +16,7 @@ import type { Transformer } from "../models/transformer.ts";
 import type { Adam } from "../optim/adam.ts";
 import type { RngState } from "../rng/mod.ts";
 import type { CurvePoint } from "../progress/mod.ts";
+import { checkInRange } from "../validate/mod.ts";
 
 const STATE_KEY = "dimo.teacher_training.state";
 const CONFIG_KEY = "dimo.teacher_training.config";
@@ -32,6 +33,11 @@ export interface TeacherTrainingJson {
   readonly batches: RngState;
   /** The loss curve so far. */
   readonly curve: readonly CurvePoint[];
+  /**
+   * Wall-clock seconds of the iterations so far, over every run that went on from this file
+   * (absent from files written before it was kept).
+   */
+  readonly seconds?: number;
 }
 
 /**
@@ -95,6 +101,7 @@ export async function loadTeacherTraining(
     const diff = firstConfigDifference(teacher.config, parseConfigJson(metadata[CONFIG_KEY]!));
     if (diff) throw new CheckpointMismatchError(path, `teacher.${diff.field}`, diff.expected, diff.actual);
     const json = JSON.parse(metadata[STATE_KEY]!) as TeacherTrainingJson;
+    if (json.seconds !== undefined) checkInRange(`load "${path}"`, "seconds", json.seconds, 0, Infinity);
     if (JSON.stringify(json.start) !== JSON.stringify(start)) {
       throw new CheckpointMismatchError(path, "seed", "the run's random stream", "another run's");
     }

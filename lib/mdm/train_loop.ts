@@ -81,6 +81,11 @@ export interface TrainedTeacher {
   readonly curve: CurvePoint[];
   /** The iteration the state file let the training resume from (0 when it started afresh). */
   readonly resumedFrom: number;
+  /**
+   * Wall-clock seconds of the training's iterations, those of the runs it resumed included (as
+   * far as their state file recorded them).
+   */
+  readonly seconds: number;
 }
 
 /**
@@ -135,12 +140,14 @@ export async function trainTeacher(
   const start = rng.state();
   let [steps, batches] = [rng, rng.fork("batches")];
   let curve: CurvePoint[] = [];
+  let seconds = 0;
   try {
     const saved = checkpoint === undefined
       ? undefined
       : await loadTeacherTraining(checkpoint, teacher, adam, start);
     if (saved !== undefined) {
       [steps, batches, curve] = [restoreRng(saved.steps), restoreRng(saved.batches), [...saved.curve]];
+      seconds = saved.seconds ?? 0;
     }
     const from = saved?.iteration ?? 0;
     const progress = new Progress(label, iterations, { unit: "iterations", from, reporter });
@@ -151,6 +158,7 @@ export async function trainTeacher(
         iterations - done,
         checkpoint === undefined ? iterations : checkpointEvery - (done % checkpointEvery),
       );
+      const chunkStart = performance.now();
       await withOneInFlight(
         count,
         () => {
@@ -170,13 +178,21 @@ export async function trainTeacher(
         },
       );
       done += count;
+      seconds += (performance.now() - chunkStart) / 1000;
       if (checkpoint !== undefined) {
-        const json = { iteration: done, start, steps: steps.state(), batches: batches.state(), curve };
+        const json = {
+          iteration: done,
+          start,
+          steps: steps.state(),
+          batches: batches.state(),
+          curve,
+          seconds,
+        };
         await saveTeacherTraining(checkpoint, teacher, adam, json);
       }
       if (await stopRequested(options.signal)) options.signal!.throwIfAborted();
     }
-    return { teacher, curve, resumedFrom: from };
+    return { teacher, curve, resumedFrom: from, seconds };
   } catch (error) {
     teacher.dispose();
     throw error;

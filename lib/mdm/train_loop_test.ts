@@ -65,6 +65,12 @@ Deno.test("trainTeacher() stopped and started again from its checkpoint ends as 
     assert.deepEqual([resumed.resumedFrom, straight.resumedFrom], [4, 0]);
     assert.deepEqual(resumed.curve.map((p) => p.iteration), [1, 2, 3, 4, 5, 6]);
     assert.deepEqual(weightsOf(resumed.teacher), weightsOf(straight.teacher));
+    // The finished file: nothing left to train, and the seconds of both earlier runs' iterations.
+    const again = await trainTeacher(config, training, { ...options, rng: createRng(4), checkpoint });
+    assert.equal(again.resumedFrom, 6);
+    assert.ok(resumed.seconds > 0);
+    assert.equal(again.seconds, resumed.seconds, "the state file keeps the iterations' seconds");
+    again.teacher.dispose();
     await assert.rejects(
       trainTeacher(config, training, { ...options, rng: createRng(5), checkpoint }),
       (error) => error instanceof CheckpointMismatchError && error.field === "seed",
