@@ -136,6 +136,7 @@ export async function loadOrTrainNetworks(
           rng: t.rng.fork("classifier"),
           epochs: t.classifier.epochs,
           onEpoch: ({ epoch, loss }) => progress.tick(epoch, { loss }),
+          signal: t.signal,
         });
         return { network, details: { ...t.classifier, trainImages: images.shape[0] } };
       },

@@ -144,6 +144,7 @@ export async function loadOrTrainSceneNetworks(
             ...t[name],
             seed: t.seed + (name === "clip" ? 1 : 2),
             progress: t.progress,
+            signal: t.signal,
             ...(name === "hps" ? { roundTrip: sceneRoundTrip(tokenizer) } : {}),
           });
           return { network, details: { ...t[name], finalLoss: curve.at(-1)?.loss, curve } };

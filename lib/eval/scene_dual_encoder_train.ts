@@ -157,6 +157,8 @@ export interface TrainSceneEncoderOptions {
   readonly tasks?: Partial<Record<SceneTask, number>>;
   /** Where progress goes. @default {stderrProgress} */
   readonly progress?: ProgressReporter;
+  /** Stops the training before its next iteration (see `TrainDualEncoderOptions.signal`). */
+  readonly signal?: AbortSignal;
 }
 
 /** What differs between the two stand-ins. */
@@ -183,6 +185,7 @@ async function trainScene(
     roundTrip,
     tasks,
     progress,
+    signal,
   } = options;
   if (!recipe.hardNegatives && rankingWeight !== 0) {
     throw new RangeError(
@@ -209,6 +212,7 @@ async function trainScene(
     config,
     label: recipe.label,
     rankingWeight,
+    signal,
     ...(lr === undefined ? {} : { lr }),
     ...(progress === undefined ? {} : { progress }),
   });

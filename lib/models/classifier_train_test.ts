@@ -46,6 +46,27 @@ Deno.test("trainClassifier() learns horizontal from vertical bars, the same way 
   });
 });
 
+Deno.test("trainClassifier() stops at the step its signal finds, without leaking", async () => {
+  await withoutLeaks(async () => {
+    const train = bars(256, createRng(2));
+    const controller = new AbortController();
+    const epochs: number[] = [];
+    await assert.rejects(
+      trainClassifier(train.images, train.labels, {
+        rng: createRng(4),
+        epochs: 50,
+        batch: 32,
+        config: TINY,
+        onEpoch: ({ epoch }) => (epochs.push(epoch), epoch === 2 && controller.abort()),
+        signal: controller.signal,
+      }),
+      (error) => error instanceof DOMException && error.name === "AbortError",
+    );
+    assert.deepEqual(epochs, [1, 2]);
+    tf.dispose([train.images, train.labels]);
+  });
+});
+
 Deno.test("trainClassifier() rejects labels out of range and byte images", async () => {
   await withoutLeaks(async () => {
     const images = tf.zeros([2, 8, 8]) as tf.Tensor3D;

@@ -259,3 +259,39 @@ Deno.test("DualEncoder's convolutions on saturation cannot tell two hues of one 
     images.dispose();
   });
 });
+
+Deno.test("trainDualEncoder() stops at the iteration its signal finds, without leaking", async () => {
+  await withoutLeaks(async () => {
+    const controller = new AbortController();
+    let drawn = 0;
+    const nextBatch = () => {
+      drawn++;
+      return {
+        images: tf.fill([2, 8, 8, 3], 0.5) as tf.Tensor4D,
+        prompts: ids([[2, 0, 0, 0], [3, 0, 0, 0]]),
+      };
+    };
+    let stoppedAt = 0;
+    const progress = ({ done }: { done: number }) => {
+      if (done < 3 || stoppedAt > 0) return;
+      stoppedAt = done;
+      controller.abort();
+    };
+    await assert.rejects(
+      trainDualEncoder({
+        rng: createRng(0),
+        iterations: 40,
+        nextBatch,
+        config: TINY,
+        progress,
+        signal: controller.signal,
+      }),
+      (error) => error instanceof DOMException && error.name === "AbortError",
+    );
+    // The batch in flight when the signal came, and none after it.
+    assert.ok(
+      stoppedAt > 0 && drawn <= stoppedAt + 1,
+      `${drawn} batches drawn, stopped at ${stoppedAt} of 40`,
+    );
+  });
+});

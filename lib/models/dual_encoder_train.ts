@@ -7,7 +7,7 @@
 import * as tf from "../backend/tf.ts";
 import { withOneInFlight } from "../backend/mod.ts";
 import { Adam } from "../optim/mod.ts";
-import { type CurvePoint, Progress, type ProgressReporter } from "../progress/mod.ts";
+import { type CurvePoint, Progress, type ProgressReporter, stopRequested } from "../progress/mod.ts";
 import type { Rng } from "../rng/mod.ts";
 import { checkInRange, checkInteger } from "../validate/mod.ts";
 import {
@@ -42,6 +42,11 @@ export interface TrainDualEncoderOptions {
   readonly label?: string;
   /** Where progress goes. @default {stderrProgress} */
   readonly progress?: ProgressReporter;
+  /**
+   * Stops the training before its next iteration when aborted; the promise rejects with the
+   * signal's reason and nothing is kept (a dual encoder trains in minutes).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** A trained dual encoder and its loss curve. */
@@ -89,6 +94,7 @@ export async function trainDualEncoder(options: TrainDualEncoderOptions): Promis
     curveEvery = 10,
     label = "dual encoder",
     progress: reporter,
+    signal,
   } = options;
   const action = "train the dual encoder";
   checkInteger(action, "iterations", iterations, 0);
@@ -111,7 +117,10 @@ export async function trainDualEncoder(options: TrainDualEncoderOptions): Promis
     await withOneInFlight(
       iterations,
       (iteration) => {
-        const update = Promise.all([nextBatch(iteration), queued]).then(([batch]) => queue(batch));
+        const previous = queued;
+        const update = stopRequested(signal)
+          .then(() => (signal?.throwIfAborted(), Promise.all([nextBatch(iteration), previous])))
+          .then(([batch]) => queue(batch));
         queued = update.catch(() => {});
         return update.then(({ report }) => report);
       },
