@@ -99,7 +99,7 @@ function stopOnSignal(): { readonly signal: AbortSignal; remove(): void } {
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   const onSignal = () => {
     if (controller.signal.aborted) Deno.exit(130);
-    console.error("stopping at the next checkpoint (signal again to stop at once)");
+    console.error("stopping: a training saves its state first (signal again to stop at once)");
     controller.abort(new StoppedError("stopped by a signal"));
   };
   for (const name of signals) Deno.addSignalListener(name, onSignal);

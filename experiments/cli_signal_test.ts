@@ -1,13 +1,13 @@
 /**
  * The command line stopped by a signal, as `timeout` or Ctrl-C stops it: the distillation saves its
- * state at the iteration the signal found and the process exits 130 (that a saved state resumes
- * exactly is the experiments' and loops' own tests).
+ * state at the iteration the signal found, an evaluation stops after its chunk in progress, and
+ * the process exits 130 (that a saved state resumes exactly is the experiments' and loops' own tests).
  */
 import assert from "node:assert/strict";
 import { decodeSafetensors } from "@dimo/dimo";
 
-/** The run: exact-joint's smoke pipeline with a distillation far longer than the test waits. */
-function command(out: string): Deno.ChildProcess {
+/** A run of exact-joint's smoke pipeline with a few short trainings, `settings` overriding it. */
+function command(out: string, settings: readonly string[]): Deno.ChildProcess {
   return new Deno.Command("deno", {
     args: [
       "run",
@@ -28,8 +28,7 @@ function command(out: string): Deno.ChildProcess {
       out,
       "--set",
       "teacher.iterations=20",
-      "--set",
-      "distillIterations=1000000",
+      ...settings.flatMap((setting) => ["--set", setting]),
     ],
     env: { NO_COLOR: "1" },
     stdout: "piped",
@@ -77,7 +76,8 @@ Deno.test({
     await Deno.mkdir(".tmp", { recursive: true });
     const out = await Deno.makeTempDir({ dir: ".tmp", prefix: "signal_" });
     try {
-      const run = command(out);
+      // A distillation far longer than the test waits.
+      const run = command(out, ["distillIterations=1000000"]);
       const stdout = run.stdout.pipeThrough(new TextDecoderStream()).getReader();
       // Distillation progress lines carry the aux loss: the signal lands mid-training.
       const { rest, match } = await waitFor(run.stderr, /Di\[M\]O: (\d+)\/\d+, auxLoss/);
@@ -85,12 +85,40 @@ Deno.test({
       const [status, stderr] = await Promise.all([run.status, rest]);
       while (!(await stdout.read()).done);
       assert.equal(status.code, 130, stderr);
-      assert.match(stderr, /stopping at the next checkpoint/);
+      assert.match(stderr, /stopping: a training saves its state first/);
       assert.match(stderr, new RegExp(`stopped; what the run had done is saved in ${out}`));
       // Saved where the signal found it, not at the next 100th iteration: the loop let it in.
       const printed = Number(match[1]);
       const saved = savedIteration(await Deno.readFile(`${out}/distill-state.safetensors`));
       assert.ok(saved >= printed && saved < printed + 30, `printed ${printed}, saved at ${saved}`);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "a SIGTERM stops an evaluation after the chunk in progress, exit 130",
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    await Deno.mkdir(".tmp", { recursive: true });
+    const out = await Deno.makeTempDir({ dir: ".tmp", prefix: "signal_" });
+    try {
+      // Sampling rows far longer than the test waits (thousands of chunks each).
+      const run = command(out, ["distillIterations=2", "evalSamples=10000000"]);
+      const stdout = run.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      const { rest } = await waitFor(run.stderr, /sampling: .*: \d+\/10000000/);
+      const signalled = performance.now();
+      run.kill("SIGTERM");
+      // A run that does not stop would sample for hours: killed, it fails the exit-code check.
+      const guard = setTimeout(() => run.kill("SIGKILL"), 60_000);
+      const [status, stderr] = await Promise.all([run.status, rest]);
+      clearTimeout(guard);
+      const seconds = (performance.now() - signalled) / 1000;
+      while (!(await stdout.read()).done);
+      assert.equal(status.code, 130, stderr);
+      assert.match(stderr, new RegExp(`stopped; what the run had done is saved in ${out}`));
+      assert.ok(seconds < 30, `stopped ${seconds.toFixed(1)} s after the signal`);
     } finally {
       await Deno.remove(out, { recursive: true });
     }

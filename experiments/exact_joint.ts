@@ -38,7 +38,7 @@ import {
   type TeacherSettings,
   withDistillOverride,
 } from "./settings.ts";
-import { type CurvePoint, Progress, type ProgressReporter } from "../lib/progress/mod.ts";
+import { type CurvePoint, Progress, type ProgressReporter, stopRequested } from "../lib/progress/mod.ts";
 import { type Chart, trainingCurves } from "../lib/viz/mod.ts";
 
 /**
@@ -152,6 +152,7 @@ async function drawSamples(
   rng: Rng,
   sampler: (labels: tf.Tensor1D, hostLabels: Int32Array) => tf.Tensor2D,
   progress: Progress,
+  signal: AbortSignal | undefined,
 ): Promise<{ samples: TokenSamples; seconds: number }> {
   const labels = Int32Array.from({ length: n }, () => rng.int(classes));
   const chunks: Int32Array[] = [];
@@ -163,6 +164,7 @@ async function drawSamples(
     chunks.push(await tokens.data() as Int32Array);
     tf.dispose([part, tokens]);
     progress.tick(Math.min(n, from + SAMPLE_CHUNK));
+    if (await stopRequested(signal)) signal!.throwIfAborted();
   }
   const seconds = (performance.now() - start) / 1000;
   const tokens = new Int32Array(chunks.reduce((s, c) => s + c.length, 0));
@@ -215,6 +217,7 @@ class Table {
     readonly n: number,
     readonly rng: Rng,
     readonly progress?: ProgressReporter,
+    readonly signal?: AbortSignal,
   ) {}
 
   /** Samples `n` sequences with `sampler`, scores them against the truth and records a row. */
@@ -239,6 +242,7 @@ class Table {
       draw,
       (l, host) => sampler(l, draw, host),
       progress,
+      this.signal,
     );
     const metrics = evaluateSamples(this.joint, samples);
     const gap = gapReference && { gap_closed: gapClosed(metrics.tv, gapReference) };
@@ -348,7 +352,7 @@ export async function runExactJoint(
   const joint = createTemplateMixture({ seed: context.seed });
   const { seqLen, symbols } = joint.spec;
   const n = profile.evalSamples;
-  const table = new Table(joint, n, rng.fork("rows"), context.progress);
+  const table = new Table(joint, n, rng.fork("rows"), context.progress, context.signal);
 
   const floor = noiseFloor(joint, { n, rng: rng.fork("floor") });
   table.rows.push({

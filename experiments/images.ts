@@ -26,7 +26,7 @@ import { generateOneStep, type PartialDistillConfig } from "../lib/distill/mod.t
 import { type Chart, encodePng, imageGrid, trainingCurves } from "../lib/viz/mod.ts";
 import type { Experiment, ExperimentContext } from "./registry.ts";
 import type { ResultImage, ResultRow, Results, RuntimeRow } from "./results.ts";
-import { Progress, type ProgressReporter } from "../lib/progress/mod.ts";
+import { Progress, stopRequested } from "../lib/progress/mod.ts";
 import { teacherRowSampler } from "./teacher_sampler.ts";
 import {
   type ClassifierSettings,
@@ -135,8 +135,9 @@ async function generate(
   classes: number,
   tokenizer: PatchTokenizer,
   sampler: (labels: tf.Tensor1D) => tf.Tensor2D,
-  reporter?: ProgressReporter,
+  context: ExperimentContext,
 ): Promise<{ images: tf.Tensor3D; labels: tf.Tensor1D; seconds: number }> {
+  const { progress: reporter, signal } = context;
   const labels = tf.tensor1d(Int32Array.from({ length: n }, (_, i) => i % classes), "int32");
   const parts: tf.Tensor3D[] = [];
   const progress = new Progress(`sampling: ${label}`, n, { every: CHUNK, unit: "images", reporter });
@@ -144,18 +145,26 @@ async function generate(
   // One chunk in flight: chunk k + 1 is queued before chunk k is read back (on a GPU a read-back
   // costs about 11 ms whatever its size), and the clock stops after the last read.
   const chunks = Math.ceil(n / CHUNK);
-  await withOneInFlight(
-    chunks,
-    (k) => {
-      const part = tf.slice(labels, [k * CHUNK], [Math.min(CHUNK, n - k * CHUNK)]);
-      const tokens = sampler(part);
-      const images = tokenizer.decode(tokens);
-      tf.dispose([part, tokens]);
-      parts.push(images);
-      return images.data();
-    },
-    (_, k) => progress.tick(Math.min(n, (k + 1) * CHUNK)),
-  );
+  try {
+    await withOneInFlight(
+      chunks,
+      (k) => {
+        const part = tf.slice(labels, [k * CHUNK], [Math.min(CHUNK, n - k * CHUNK)]);
+        const tokens = sampler(part);
+        const images = tokenizer.decode(tokens);
+        tf.dispose([part, tokens]);
+        parts.push(images);
+        return images.data();
+      },
+      async (_, k) => {
+        progress.tick(Math.min(n, (k + 1) * CHUNK));
+        if (await stopRequested(signal)) signal!.throwIfAborted();
+      },
+    );
+  } catch (error) {
+    tf.dispose([labels, ...parts]);
+    throw error;
+  }
   const seconds = (performance.now() - start) / 1000;
   const images = tf.concat(parts) as tf.Tensor3D;
   tf.dispose(parts);
@@ -293,7 +302,7 @@ export async function runImages(
       classes,
       tokenizer,
       sampler,
-      context.progress,
+      context,
     );
     const metrics = await evaluator.evaluate(generated.images, generated.labels);
     evaluation.tick(rows.length + 1);

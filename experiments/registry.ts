@@ -39,7 +39,11 @@ export interface ExperimentContext {
   readonly out: string;
   /** Where progress goes (a notebook's display, a test's log); stderr by default. */
   readonly progress?: ProgressReporter;
-  /** Stops the run after the distillation iteration in progress, its state saved in `out`. */
+  /**
+   * Stops the run: a training at its next checkpoint (the teacher's, within 100 iterations) or
+   * after the distillation iteration in progress, its state saved in `out`; an evaluation after
+   * the chunk or row in progress.
+   */
   readonly signal?: AbortSignal;
 }
 
