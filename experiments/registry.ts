@@ -40,9 +40,10 @@ export interface ExperimentContext {
   /** Where progress goes (a notebook's display, a test's log); stderr by default. */
   readonly progress?: ProgressReporter;
   /**
-   * Stops the run: a training at its next checkpoint (the teacher's, within 100 iterations) or
-   * after the distillation iteration in progress, its state saved in `out`; an evaluation after
-   * the chunk or row in progress.
+   * Stops the run: the teacher's training at its next checkpoint (within 100 iterations) and the
+   * distillation after its iteration in progress, their state saved in `out`; the classifier's and
+   * the dual encoders' trainings (minutes, nothing saved) before their next step; an evaluation
+   * after the chunk or row in progress. The k-means tokenizer, seconds long, finishes first.
    */
   readonly signal?: AbortSignal;
 }
