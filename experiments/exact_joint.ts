@@ -38,7 +38,12 @@ import {
   type TeacherSettings,
   withDistillOverride,
 } from "./settings.ts";
-import { type CurvePoint, Progress, type ProgressReporter, stopRequested } from "../lib/progress/mod.ts";
+import {
+  type CurvePoint,
+  Progress,
+  type ProgressReporter,
+  throwIfStopRequested,
+} from "../lib/progress/mod.ts";
 import { type Chart, trainingCurves } from "../lib/viz/mod.ts";
 
 /**
@@ -164,7 +169,7 @@ async function drawSamples(
     chunks.push(await tokens.data() as Int32Array);
     tf.dispose([part, tokens]);
     progress.tick(Math.min(n, from + SAMPLE_CHUNK));
-    if (await stopRequested(signal)) signal!.throwIfAborted();
+    await throwIfStopRequested(signal);
   }
   const seconds = (performance.now() - start) / 1000;
   const tokens = new Int32Array(chunks.reduce((s, c) => s + c.length, 0));

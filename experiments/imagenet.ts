@@ -26,7 +26,7 @@ import {
 import { generateOneStep } from "../lib/distill/mod.ts";
 import { checkInteger, errorMessage } from "../lib/validate/mod.ts";
 import { encodePng, imageGrid } from "../lib/viz/mod.ts";
-import { Progress, stopRequested } from "../lib/progress/mod.ts";
+import { Progress, throwIfStopRequested } from "../lib/progress/mod.ts";
 import type { Experiment, ExperimentContext } from "./registry.ts";
 import type { ResultImage, ResultRow, Results, RuntimeRow } from "./results.ts";
 import {
@@ -210,7 +210,7 @@ export async function runImagenet(context: ExperimentContext, settings: Imagenet
       });
       grid.dispose();
       evaluation.tick(rows.length);
-      if (await stopRequested(context.signal)) context.signal!.throwIfAborted();
+      await throwIfStopRequested(context.signal);
     };
     try {
       for (const steps of profile.sampler.steps) {

@@ -26,7 +26,7 @@ import { generateOneStep, type PartialDistillConfig } from "../lib/distill/mod.t
 import { type Chart, encodePng, imageGrid, trainingCurves } from "../lib/viz/mod.ts";
 import type { Experiment, ExperimentContext } from "./registry.ts";
 import type { ResultImage, ResultRow, Results, RuntimeRow } from "./results.ts";
-import { Progress, stopRequested } from "../lib/progress/mod.ts";
+import { Progress, throwIfStopRequested } from "../lib/progress/mod.ts";
 import { teacherRowSampler } from "./teacher_sampler.ts";
 import {
   type ClassifierSettings,
@@ -158,7 +158,7 @@ async function generate(
       },
       async (_, k) => {
         progress.tick(Math.min(n, (k + 1) * CHUNK));
-        if (await stopRequested(signal)) signal!.throwIfAborted();
+        await throwIfStopRequested(signal);
       },
     );
   } catch (error) {

@@ -32,7 +32,7 @@ import {
 } from "../lib/eval/mod.ts";
 import { generateOneStep, type PartialDistillConfig } from "../lib/distill/mod.ts";
 import { type Chart, encodePng, imageGrid, trainingCurves } from "../lib/viz/mod.ts";
-import { Progress, stopRequested } from "../lib/progress/mod.ts";
+import { Progress, throwIfStopRequested } from "../lib/progress/mod.ts";
 import type { Experiment, ExperimentContext } from "./registry.ts";
 import type { ResultImage, ResultRow, Results, RuntimeRow } from "./results.ts";
 import { teacherRowSampler } from "./teacher_sampler.ts";
@@ -177,7 +177,7 @@ async function generate(
     images.push(...await tensorToScenes(decoded));
     decoded.dispose();
     progress.tick(from + size);
-    if (await stopRequested(context.signal)) context.signal!.throwIfAborted();
+    await throwIfStopRequested(context.signal);
   }
   return { images, seconds: (performance.now() - start) / 1000 };
 }

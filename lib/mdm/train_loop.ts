@@ -10,7 +10,7 @@ import { restoreRng, type Rng } from "../rng/mod.ts";
 import { Transformer } from "../models/transformer.ts";
 import type { TransformerConfig } from "../models/config.ts";
 import { Adam } from "../optim/adam.ts";
-import { type CurvePoint, Progress, type ProgressReporter, stopRequested } from "../progress/mod.ts";
+import { type CurvePoint, Progress, type ProgressReporter, throwIfStopRequested } from "../progress/mod.ts";
 import { checkInteger } from "../validate/mod.ts";
 import { type MdmTrainConfig, mdmTrainStep, type TokenBatch } from "./train.ts";
 import { loadTeacherTraining, saveTeacherTraining } from "./_checkpoint.ts";
@@ -190,7 +190,7 @@ export async function trainTeacher(
         };
         await saveTeacherTraining(checkpoint, teacher, adam, json);
       }
-      if (await stopRequested(options.signal)) options.signal!.throwIfAborted();
+      await throwIfStopRequested(options.signal);
     }
     return { teacher, curve, resumedFrom: from, seconds };
   } catch (error) {

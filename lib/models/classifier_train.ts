@@ -5,7 +5,7 @@
  */
 import * as tf from "../backend/tf.ts";
 import { Adam } from "../optim/adam.ts";
-import { stopRequested } from "../progress/stop.ts";
+import { throwIfStopRequested } from "../progress/stop.ts";
 import { type Rng, shuffle } from "../rng/mod.ts";
 import { checkDtype, checkInRange, checkInteger, checkShape, errorMessage } from "../validate/mod.ts";
 import { Classifier, type ClassifierConfig, resolveClassifierConfig } from "./classifier.ts";
@@ -85,7 +85,7 @@ export async function trainClassifier(
       const order = permutation(n, shuffle);
       let lossSum = 0;
       for (let start = 0; start < n; start += batch) {
-        if (await stopRequested(signal)) signal!.throwIfAborted();
+        await throwIfStopRequested(signal);
         const ids = tf.tensor1d(order.subarray(start, start + batch), "int32");
         const [x, y] = [tf.gather(images, ids) as tf.Tensor3D, tf.gather(labels, ids) as tf.Tensor1D];
         lossSum += (await adam.step(() => classifier.loss(x, y))).loss * ids.size;

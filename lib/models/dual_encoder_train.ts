@@ -7,7 +7,7 @@
 import * as tf from "../backend/tf.ts";
 import { withOneInFlight } from "../backend/mod.ts";
 import { Adam } from "../optim/mod.ts";
-import { type CurvePoint, Progress, type ProgressReporter, stopRequested } from "../progress/mod.ts";
+import { type CurvePoint, Progress, type ProgressReporter, throwIfStopRequested } from "../progress/mod.ts";
 import type { Rng } from "../rng/mod.ts";
 import { checkInRange, checkInteger } from "../validate/mod.ts";
 import {
@@ -118,8 +118,8 @@ export async function trainDualEncoder(options: TrainDualEncoderOptions): Promis
       iterations,
       (iteration) => {
         const previous = queued;
-        const update = stopRequested(signal)
-          .then(() => (signal?.throwIfAborted(), Promise.all([nextBatch(iteration), previous])))
+        const update = throwIfStopRequested(signal)
+          .then(() => Promise.all([nextBatch(iteration), previous]))
           .then(([batch]) => queue(batch));
         queued = update.catch(() => {});
         return update.then(({ report }) => report);

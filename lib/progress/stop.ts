@@ -29,3 +29,24 @@ export async function stopRequested(signal: AbortSignal | undefined): Promise<bo
   await new Promise((resolve) => setTimeout(resolve, 0));
   return signal.aborted;
 }
+
+/**
+ * Rejects with `signal`'s reason when it has been aborted, after letting the event loop run what
+ * is pending (see {@linkcode stopRequested}): the stop check of a loop that keeps no state to save.
+ *
+ * @param signal The loop's stop signal, if any.
+ * @throws The signal's reason, when it is aborted.
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { throwIfStopRequested } from "@dimo/dimo";
+ * const controller = new AbortController();
+ * await throwIfStopRequested(controller.signal);
+ * setTimeout(() => controller.abort(new Error("stopped")), 0);
+ * await assert.rejects(throwIfStopRequested(controller.signal), /stopped/);
+ * await throwIfStopRequested(undefined);
+ * ```
+ */
+export async function throwIfStopRequested(signal: AbortSignal | undefined): Promise<void> {
+  if (await stopRequested(signal)) signal!.throwIfAborted();
+}
