@@ -38,7 +38,7 @@ import {
   withoutCurves,
 } from "./network_store.ts";
 import { type DistillSettings, type ProfileName, resolveProfile } from "./settings.ts";
-import { teacherRowSampler } from "./teacher_sampler.ts";
+import { checkSamplerSettings, teacherRowSampler } from "./teacher_sampler.ts";
 
 /** Settings of one profile. */
 export interface ImagenetProfile extends DistillSettings {
@@ -172,6 +172,7 @@ export async function runImagenet(context: ExperimentContext, settings: Imagenet
   });
   try {
     checkNetworks(teacher, vqgan, profile.classes);
+    checkSamplerSettings("run imagenet", profile.sampler, teacher.config.seqLen);
     await Deno.mkdir(context.out, { recursive: true });
     const student = await makeStudent(store, teacher, context.out, {
       iterations: profile.distillIterations,

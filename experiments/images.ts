@@ -27,7 +27,7 @@ import { type Chart, encodePng, imageGrid, trainingCurves } from "../lib/viz/mod
 import type { Experiment, ExperimentContext } from "./registry.ts";
 import type { ResultImage, ResultRow, Results, RuntimeRow } from "./results.ts";
 import { Progress, throwIfStopRequested } from "../lib/progress/mod.ts";
-import { teacherRowSampler } from "./teacher_sampler.ts";
+import { checkSamplerSettings, teacherRowSampler } from "./teacher_sampler.ts";
 import {
   type ClassifierSettings,
   type ImageNetworks,
@@ -84,6 +84,8 @@ const DISTILL: PartialDistillConfig = {
 
 /** The networks' sizes, shared by every profile (the shipped checkpoints have them). */
 const TEACHER = { width: 96, layers: 3, heads: 4, batch: 64, lr: 1e-3 } as const;
+/** Tokens of an image: the tokenizer's 4×4 patches of a 28×28 image. */
+const IMAGE_TOKENS = 49;
 const SAMPLER = { guidance: 2, gumbelTemperature: 4.5, steps: [16, 8, 4, 2] } as const;
 
 /**
@@ -226,6 +228,7 @@ export async function runImages(
   const source = await checkpointSource(context, NETWORK_NAMES, shippedCheckpoints(dataset));
   const overrides = context.overrides ?? [];
   const profile = resolveProfile(`run ${dataset}`, settings, overrides);
+  checkSamplerSettings(`run ${dataset}`, profile.sampler, IMAGE_TOKENS);
   const rng = createRng(context.seed);
   const load = sources?.load ?? ((split: ImageSplit) => loadImageDataset(dataset, split));
   const test = await load("test");

@@ -32,3 +32,8 @@ export { runScenes, SCENE_PROFILES, type SceneProfile, SHIPPED_SCENE_CHECKPOINTS
 export { type EncoderSettings, type SceneTokenizerSettings } from "./scene_networks.ts";
 export { type ClassifierSettings, type TokenizerSettings } from "./image_networks.ts";
 export { TRAINING_FILE } from "./network_store.ts";
+export {
+  checkSamplerSettings,
+  type TableSamplerSettings,
+  type TeacherSamplerSettings,
+} from "./teacher_sampler.ts";

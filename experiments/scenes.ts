@@ -14,6 +14,7 @@ import {
   heldOutPrompts,
   renderScene,
   sampleScene,
+  SCENE_SIZE,
   SCENE_STYLES,
   SCENE_TASKS,
   scenesToTensor,
@@ -33,9 +34,10 @@ import {
 import { generateOneStep, type PartialDistillConfig } from "../lib/distill/mod.ts";
 import { type Chart, encodePng, imageGrid, trainingCurves } from "../lib/viz/mod.ts";
 import { Progress, throwIfStopRequested } from "../lib/progress/mod.ts";
+import { checkInRange } from "../lib/validate/mod.ts";
 import type { Experiment, ExperimentContext } from "./registry.ts";
 import type { ResultImage, ResultRow, Results, RuntimeRow } from "./results.ts";
-import { teacherRowSampler } from "./teacher_sampler.ts";
+import { checkSamplerSettings, teacherRowSampler } from "./teacher_sampler.ts";
 import {
   checkpointSource,
   distillationChart,
@@ -64,12 +66,14 @@ export interface SceneProfile extends DistillSettings {
   readonly teacher: TeacherSettings & { readonly trainScenes: number };
   /**
    * The teacher's MaskGIT sampler: guidance s (ramped from 1, against the null prompt), the
-   * Gumbel temperature of its confidences, and the step counts of the rows.
+   * Gumbel temperature of its confidences, and the step counts of the rows; the temperature of the
+   * one-step student's draw (the official `gen_temp`).
    */
   readonly sampler: {
     readonly guidance: number;
     readonly gumbelTemperature: number;
     readonly steps: readonly number[];
+    readonly studentTemperature: number;
   };
   /** Held-out prompts evaluated (of 536, the list shuffled by the seed). */
   readonly evalPrompts: number;
@@ -95,7 +99,12 @@ const DISTILL: PartialDistillConfig = {
 
 const TOKENIZER = { patch: 4, codebookSize: 1024, samplePatches: 100_000, iterations: 10, trainImages: 2000 };
 const TEACHER = { width: 128, layers: 4, heads: 4, batch: 256, lr: 1e-3 } as const;
-const SAMPLER = { guidance: 2, gumbelTemperature: 4.5, steps: [48, 32, 16, 8, 4, 2] } as const;
+const SAMPLER = {
+  guidance: 2,
+  gumbelTemperature: 4.5,
+  steps: [48, 32, 16, 8, 4, 2],
+  studentTemperature: 1,
+} as const;
 const ENCODER = { iterations: 600, batch: 64 } as const;
 /** The preference score's bilinear head needs the longer run to rank relations and colours on held-out renders. */
 const PREFERENCE = { iterations: 1200, batch: 64 } as const;
@@ -259,6 +268,14 @@ export async function runScenes(context: ExperimentContext, settings: SceneProfi
   const source = await checkpointSource(context, SCENE_NETWORK_NAMES, SHIPPED_SCENE_CHECKPOINTS);
   const overrides = context.overrides ?? [];
   const profile = resolveProfile("run scenes", settings, overrides);
+  checkSamplerSettings("run scenes", profile.sampler, (SCENE_SIZE / profile.tokenizer.patch) ** 2);
+  checkInRange(
+    "run scenes",
+    "sampler.studentTemperature",
+    profile.sampler.studentTemperature,
+    Number.MIN_VALUE,
+    Infinity,
+  );
   const rng = createRng(context.seed);
   await Deno.mkdir(context.out, { recursive: true });
   const networks = await loadOrTrainSceneNetworks(source, context.out, {
@@ -373,12 +390,15 @@ export async function runScenes(context: ExperimentContext, settings: SceneProfi
       prompts,
       ids,
       networks,
-      (c) => generateOneStep(student, profile.distill.init, c, stream),
+      (c) =>
+        generateOneStep(student, profile.distill.init, c, stream, {
+          temperature: profile.sampler.studentTemperature,
+        }),
       context,
     );
     await score(
       "Di[M]O",
-      studentMethod(records.student.iterations),
+      `${studentMethod(records.student.iterations)}, temperature ${profile.sampler.studentTemperature}`,
       1,
       images,
       seconds,

@@ -98,3 +98,21 @@ Deno.test("a scenes run stopped in the teacher's training and in the distillatio
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a bad sampler setting stops a scenes run before any network is trained", async () => {
+  const out = await Deno.makeTempDir({ dir: ".tmp", prefix: "scenes-bad-" });
+  try {
+    for (
+      const [set, named] of [
+        ["sampler.steps=[65]", /'sampler\.steps\[0\]'.*\[1, 64\]/],
+        ["sampler.gumbelTemperature=-1", /'sampler\.gumbelTemperature'/],
+        ["sampler.studentTemperature=0", /'sampler\.studentTemperature'/],
+      ] as const
+    ) {
+      await assert.rejects(() => run(out, { overrides: [set] }), named);
+      assert.deepEqual([...Deno.readDirSync(out)], [], `${set}: nothing written`);
+    }
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
