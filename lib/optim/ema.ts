@@ -4,7 +4,17 @@
  * @module
  */
 import * as tf from "../backend/tf.ts";
+import { fusedElementwise } from "../backend/fused.ts";
 import { checkInRange } from "../validate/mod.ts";
+
+/** s·d + w·(1 − d), one kernel on WebGPU; both weights come from the host so neither is rounded in the shader. */
+const average = fusedElementwise({
+  name: "DimoEmaAverage",
+  inputs: 2,
+  scalars: ["decay", "rest"],
+  wgsl: "value = x0 * uniforms.decay + x1 * uniforms.rest;",
+  reference: ([s, w], [decay, rest]) => tf.add(tf.mul(s, decay), tf.mul(w, rest)),
+});
 
 /**
  * An EMA of a list of variables with the official warm-up: at update t (from 0) the decay is
@@ -58,7 +68,7 @@ export class Ema {
   update(): void {
     const d = this.currentDecay;
     this.#variables.forEach((v, i) =>
-      tf.tidy(() => this.shadow[i].assign(tf.add(tf.mul(this.shadow[i], d), tf.mul(v, 1 - d))))
+      tf.tidy(() => this.shadow[i].assign(average([this.shadow[i], v], [d, 1 - d])))
     );
     this.#updates++;
   }

@@ -127,18 +127,22 @@ Deno.test("Adam skips every step queued after a non-finite gradient and continue
 });
 
 Deno.test("Ema follows s ← d·s + (1 − d)·w with the (1 + t)/(10 + t) warm-up", async () => {
-  await withoutLeaks(() => {
-    const w = tf.tidy(() => tf.variable(tf.scalar(0)));
+  await withoutLeaks(async () => {
+    const w = tf.tidy(() => tf.variable(tf.tensor1d([0, 0, 0])));
     const ema = new Ema([w], 0.5);
-    let expected = 0;
+    const expected = [0, 0, 0];
     for (let t = 0; t < 12; t++) {
-      tf.tidy(() => w.assign(tf.scalar(t + 1)));
+      const values = [t + 1, -2 * t, 0.25 * t * t];
+      tf.tidy(() => w.assign(tf.tensor1d(values)));
       const d = Math.min(0.5, (1 + t) / (10 + t));
       assert.equal(ema.currentDecay, d);
       ema.update();
-      expected = d * expected + (1 - d) * (t + 1);
+      values.forEach((v, j) => expected[j] = d * expected[j] + (1 - d) * v);
     }
-    assert.ok(Math.abs(ema.shadow[0].dataSync()[0] - expected) < 1e-4);
+    const got = await ema.shadow[0].data();
+    expected.forEach((e, j) =>
+      assert.ok(Math.abs(got[j] - e) < 1e-4 * Math.max(1, Math.abs(e)), `${j}: ${got[j]} vs ${e}`)
+    );
     ema.dispose();
     w.dispose();
   });
