@@ -28,6 +28,7 @@ export * from "./in_flight.ts";
 export * from "./sum_of_squares.ts";
 export * from "./leading_sum.ts";
 export * from "./webgpu_layouts.ts";
+export * from "./webgpu_uploads.ts";
 export * from "./webgpu_matmul.ts";
 export * from "./check.ts";
 export * from "./has_kernel.ts";

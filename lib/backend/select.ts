@@ -10,6 +10,7 @@ import "@tensorflow/tfjs-backend-wasm";
 import "@tensorflow/tfjs-backend-webgpu";
 import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "./tf.ts";
+import { uploadWithWriteBuffer } from "./webgpu_uploads.ts";
 import { cacheBindGroupLayouts } from "./webgpu_layouts.ts";
 import { checkInRange, checkInteger, checkOneOf } from "../validate/mod.ts";
 import { MAX_WASM_THREADS, startWasmThreads } from "./wasm_threads.ts";
@@ -144,6 +145,7 @@ export async function useBackend(name: string = "auto", options: BackendOptions 
       if (!probe.available) throw new Error(`Cannot use backend 'webgpu': ${probe.description}`);
       cacheBindGroupLayouts();
       await setOrThrow("webgpu");
+      uploadWithWriteBuffer();
       const adapter = probe.hardware ? probe.description : `${probe.description} (software adapter)`;
       return { name, adapter };
     }
