@@ -20,13 +20,16 @@ function sumInto<T extends tf.Tensor>(a: T | undefined, b: T | undefined): T | u
 
 /**
  * Sums `batches` batches' gradients (each from `share`, which returns none when it
- * kept no sample) and applies their mean in one update; with one batch, bit for bit a plain step.
+ * kept no sample) and queues their mean as one update; with one batch, bit for bit a plain step.
+ * The update is queued when this resolves; its report settles once read back, so the caller can
+ * queue more work first (a read-back waits at least 10 ms on Deno's WebGPU). The report's promise
+ * is marked handled: a caller that fails before awaiting it does not leave an unhandled rejection.
  */
 export async function accumulatedStep(
   batches: number,
   adam: Adam,
   share: () => Promise<Share | undefined>,
-): Promise<{ report: AdamStepReport; samples: (readonly number[])[] } | undefined> {
+): Promise<{ report: Promise<AdamStepReport>; samples: (readonly number[])[] } | undefined> {
   let value: tf.Scalar | undefined;
   let grads: (tf.Tensor | undefined)[] = [];
   let shares = 0;
@@ -43,7 +46,9 @@ export async function accumulatedStep(
   const scale = (t: tf.Tensor | undefined) => t && (shares === 1 ? t : tf.div(t, shares));
   const mean = { value: scale(value) as tf.Scalar, grads: grads.map(scale) };
   try {
-    return { report: await adam.applyGradients(mean.grads, mean.value), samples };
+    const report = adam.applyGradients(mean.grads, mean.value);
+    report.catch(() => {});
+    return { report, samples };
   } finally {
     const all = new Set([value, ...grads, mean.value, ...mean.grads]);
     tf.dispose([...all].filter((t): t is tf.Tensor => t !== undefined));

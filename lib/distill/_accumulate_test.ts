@@ -22,8 +22,9 @@ Deno.test("accumulatedStep() applies the mean of the batches' gradients and loss
     const step = await accumulatedStep(3, adam, () => Promise.resolve(shares.shift()));
     assert.ok(step !== undefined);
     // Two batches kept samples: mean loss (1 + 3) / 2, mean gradients (3, 3), norm √18.
-    assert.equal(step.report.loss, 2);
-    assert.ok(Math.abs(step.report.gradNorm - Math.sqrt(18)) < 1e-6);
+    const report = await step.report;
+    assert.equal(report.loss, 2);
+    assert.ok(Math.abs(report.gradNorm - Math.sqrt(18)) < 1e-6);
     assert.equal(step.samples.length, 5);
     assert.equal(adam.iteration, 1);
     tf.dispose([w, v]);
@@ -36,8 +37,9 @@ Deno.test("accumulatedStep() of one batch is the plain step, and of none applies
     const w = tf.tidy(() => tf.variable(tf.scalar(0)));
     const adam = new Adam([w], { lr: 0.1 });
     const one = await accumulatedStep(1, adam, () => Promise.resolve(share(5, [7], 1)));
-    assert.equal(one?.report.loss, 5);
-    assert.ok(Math.abs(one!.report.gradNorm - 7) < 1e-6);
+    const report = await one!.report;
+    assert.equal(report.loss, 5);
+    assert.ok(Math.abs(report.gradNorm - 7) < 1e-6);
     assert.equal(await accumulatedStep(2, adam, () => Promise.resolve(undefined)), undefined);
     assert.equal(adam.iteration, 1);
     tf.dispose(w);

@@ -19,6 +19,7 @@ import {
   type StudentBatch,
 } from "./_batch.ts";
 import type { DistillState } from "./state.ts";
+import type { AdamStepReport } from "../optim/mod.ts";
 import { accumulatedStep, type Share } from "./_accumulate.ts";
 import { maskGradient, surrogateLoss } from "./surrogate.ts";
 
@@ -135,8 +136,11 @@ async function iterate(state: DistillState, options: DistillStepOptions): Promis
   if (options.labels !== undefined) checkLabels(state, options.labels);
   const iteration = state.iteration;
   const studentTurn = iteration % state.config.updateRatio === 0;
-  const student = studentTurn ? await studentStep(state, options.labels) : SKIPPED_STUDENT;
-  const aux = await auxStep(state, options.labels);
+  // The student's update is queued before the aux step samples from it; its report is read back
+  // together with the aux batch's finite check, and settles before the aux update is queued.
+  const queued = studentTurn ? (await studentStep(state, options.labels)).settled : undefined;
+  const aux = await auxStep(state, options.labels, queued);
+  const student = queued === undefined ? SKIPPED_STUDENT : await queued;
   state.studentEma.update();
   state.iteration = iteration + 1;
   const seconds = (performance.now() - start) / 1000;
@@ -214,15 +218,31 @@ async function studentShare(state: DistillState, labels?: readonly number[]): Pr
   }
 }
 
-/** Steps 1–7 over the accumulated batches, then Adam's step on the surrogate's mean gradient. */
-async function studentStep(state: DistillState, labels?: readonly number[]): Promise<StudentReport> {
+/**
+ * Steps 1–7 over the accumulated batches, then Adam's step on the surrogate's mean gradient:
+ * resolves once the update is queued, to the report, which settles once read back.
+ */
+async function studentStep(
+  state: DistillState,
+  labels?: readonly number[],
+): Promise<{ readonly settled: Promise<StudentReport> }> {
   const step = await accumulatedStep(
     state.config.accumulation,
     state.studentAdam,
     () => studentShare(state, labels),
   );
-  if (step === undefined) return SKIPPED_STUDENT;
-  const { report, samples } = step;
+  if (step === undefined) return { settled: Promise.resolve(SKIPPED_STUDENT) };
+  const settled = studentReport(step.report, step.samples);
+  settled.catch(() => {});
+  return { settled };
+}
+
+/** The student's report from its Adam report and its kept samples' diagnostics. */
+async function studentReport(
+  pending: Promise<AdamStepReport>,
+  samples: readonly (readonly number[])[],
+): Promise<StudentReport> {
+  const report = await pending;
   const mean = (k: number) => samples.reduce((sum, sample) => sum + sample[k], 0) / samples.length;
   return {
     studentGradNorm: report.gradNorm,
@@ -233,12 +253,25 @@ async function studentStep(state: DistillState, labels?: readonly number[]): Pro
   };
 }
 
-/** Step 8 for one batch: a fresh batch from the updated student, and the aux model's masked cross-entropy's gradient. */
-async function auxShare(state: DistillState, labels?: readonly number[]): Promise<Share | undefined> {
+/**
+ * Step 8 for one batch: a fresh batch from the updated student, and the aux model's masked
+ * cross-entropy's gradient. `before` (the student's pending report) is awaited with the batch's
+ * finite check, so that both read-backs wait together and a failed student step stops the
+ * iteration before the aux model's update.
+ */
+async function auxShare(
+  state: DistillState,
+  labels: readonly number[] | undefined,
+  before: Promise<unknown> | undefined,
+): Promise<Share | undefined> {
   const { config, aux } = state;
   const rng = state.rng.aux;
   const batch = sampleStudentBatch(state, rng, labels);
-  const kept = finiteRows(await batch.studentCheck.data());
+  const [check] = await Promise.all([batch.studentCheck.data(), before]).catch((error) => {
+    disposeBatch(batch);
+    throw error;
+  });
+  const kept = finiteRows(check);
   if (kept.length === 0) {
     disposeBatch(batch);
     return undefined;
@@ -257,10 +290,23 @@ async function auxShare(state: DistillState, labels?: readonly number[]): Promis
   }
 }
 
-/** Step 8 over the accumulated batches, then Adam on the aux model's mean gradient. */
-async function auxStep(state: DistillState, labels?: readonly number[]): Promise<AuxReport> {
-  const step = await accumulatedStep(state.config.accumulation, state.auxAdam, () => auxShare(state, labels));
-  if (step === undefined) return { auxLoss: NaN, auxGradNorm: NaN, auxLr: NaN, kept: 0 };
-  const { report } = step;
+/** Step 8 over the accumulated batches (the first awaiting `before` too), then Adam on the aux model's mean gradient. */
+async function auxStep(
+  state: DistillState,
+  labels: readonly number[] | undefined,
+  before: Promise<unknown> | undefined,
+): Promise<AuxReport> {
+  let pending = before;
+  const share = () => {
+    const wait = pending;
+    pending = undefined;
+    return auxShare(state, labels, wait);
+  };
+  const step = await accumulatedStep(state.config.accumulation, state.auxAdam, share);
+  if (step === undefined) {
+    await before;
+    return { auxLoss: NaN, auxGradNorm: NaN, auxLr: NaN, kept: 0 };
+  }
+  const report = await step.report;
   return { auxLoss: report.loss, auxGradNorm: report.gradNorm, auxLr: report.lr, kept: step.samples.length };
 }
