@@ -190,32 +190,99 @@ function divergenceSignal(state: DistillState, batch: StudentBatch): Signal {
   });
 }
 
-/** Steps 1–7 for one batch: sample, re-mask, compute g, and the surrogate's gradient. */
-async function studentShare(state: DistillState, labels?: readonly number[]): Promise<Share | undefined> {
+/** The rows of a student batch that its surrogate's gradient needs. */
+type SurrogateRows = Pick<StudentBatch, "xInit" | "condition" | "noise" | "masked"> & {
+  readonly g: tf.Tensor3D;
+};
+
+/** The rows of a batch that the aux model's loss needs. */
+type AuxRows = Pick<StudentBatch, "xt" | "condition" | "xTheta" | "masked">;
+
+/** Step 7: the surrogate's loss and gradient on some rows of a batch. */
+function surrogateGradient(state: DistillState, rows: SurrogateRows): Gradient {
   const { config, student } = state;
-  const rng = state.rng.student;
-  const batch = sampleStudentBatch(state, rng, labels);
-  const { g, perSample } = divergenceSignal(state, batch);
-  const [check, halfSquares, maskedFractions] = await perSample.array();
-  const kept = finiteRows(check);
-  const { xInit, condition, noise, masked } = batch;
-  const rows = kept.length > 0 ? keepRows({ xInit, condition, noise, masked, g }, kept) : undefined;
-  disposeBatch(batch);
-  tf.dispose([g, perSample]);
-  if (rows === undefined) return undefined;
-  try {
-    const embeddingNoise = rows.noise && { sigma: config.init.sigma, noise: rows.noise };
-    const { value, grads } = state.studentAdam.gradients(() => {
-      const zTheta = student.apply(rows.xInit, rows.condition, {
-        ...applyOptions(state, rng),
-        embeddingNoise,
-      });
-      return surrogateLoss(zTheta, rows.g, { masked: rows.masked, normalization: config.normalization });
+  const embeddingNoise = rows.noise && { sigma: config.init.sigma, noise: rows.noise };
+  return state.studentAdam.gradients(() => {
+    const zTheta = student.apply(rows.xInit, rows.condition, {
+      ...applyOptions(state, state.rng.student),
+      embeddingNoise,
     });
-    return { value, grads, samples: kept.map((b) => [halfSquares[b], maskedFractions[b]]) };
-  } finally {
-    tf.dispose(Object.values(rows));
+    return surrogateLoss(zTheta, rows.g, { masked: rows.masked, normalization: config.normalization });
+  });
+}
+
+/**
+ * Steps 1–7 for one batch: sample, re-mask, compute g, and the surrogate's gradient, queued for
+ * every row while the rows' finite checks are read back.
+ */
+async function studentShare(state: DistillState, labels?: readonly number[]): Promise<Share | undefined> {
+  const batch = sampleStudentBatch(state, state.rng.student, labels);
+  const { g, perSample } = divergenceSignal(state, batch);
+  const { xInit, condition, noise, masked } = batch;
+  const checks = perSample.array();
+  return await keptRowsGradient(
+    checks.then(([check]) => finiteRows(check)),
+    g.shape[0],
+    { xInit, condition, noise, masked, g },
+    (rows) => surrogateGradient(state, rows),
+    async (b) => {
+      const [, halfSquares, maskedFractions] = await checks;
+      return [halfSquares[b], maskedFractions[b]];
+    },
+  ).finally(() => {
+    disposeBatch(batch);
+    tf.dispose([g, perSample]);
+  });
+}
+
+/**
+ * A share's gradient from the rows whose logits are finite. The gradient of every row is queued
+ * first and the read-back of which rows are finite awaited after, so the host's work hides the
+ * read-back's wait (at least 10 ms on Deno's WebGPU); in the rare batch with a non-finite row that
+ * gradient is dropped and the kept rows' computed instead (as the official `filter_nan_mask`).
+ *
+ * @param kept The indices of the finite rows, once read back.
+ * @param size The batch's rows.
+ * @param all The batch's tensors the gradient needs; left to the caller to dispose.
+ * @param gradient The gradient of some rows.
+ * @param sample A kept row's diagnostics.
+ * @returns The share, or none when no row is finite.
+ */
+async function keptRowsGradient<T extends Record<string, tf.Tensor | undefined>>(
+  kept: Promise<number[]>,
+  size: number,
+  all: T,
+  gradient: (rows: T) => Gradient,
+  sample: (row: number) => readonly number[] | Promise<readonly number[]>,
+): Promise<Share | undefined> {
+  let whole: Gradient | undefined;
+  try {
+    whole = gradient(all);
+    const finite = await kept;
+    const samples = await Promise.all(finite.map(sample));
+    if (finite.length === size) return { ...whole, samples };
+    disposeGradient(whole);
+    whole = undefined;
+    if (finite.length === 0) return undefined;
+    const subset = keepRows(all, finite);
+    try {
+      return { ...gradient(subset), samples };
+    } finally {
+      tf.dispose(Object.values(subset).filter((t): t is tf.Tensor => t !== undefined));
+    }
+  } catch (error) {
+    kept.catch(() => {});
+    if (whole !== undefined) disposeGradient(whole);
+    throw error;
   }
+}
+
+/** A loss and its gradients. */
+type Gradient = Pick<Share, "value" | "grads">;
+
+/** Frees a loss and its gradients. */
+function disposeGradient({ value, grads }: Gradient): void {
+  tf.dispose([value, ...grads.filter((t): t is tf.Tensor => t !== undefined)]);
 }
 
 /**
@@ -253,41 +320,36 @@ async function studentReport(
   };
 }
 
+/** Step 8's loss on some rows of a batch: the aux model's masked cross-entropy, and its gradient. */
+function auxGradient(state: DistillState, rows: AuxRows): Gradient {
+  const { config, aux } = state;
+  return state.auxAdam.gradients(() => {
+    const zPsi = aux.apply(rows.xt, rows.condition, applyOptions(state, state.rng.aux));
+    return maskedCrossEntropy(zPsi, rows.xTheta, rows.masked, { labelSmoothing: config.auxLabelSmoothing });
+  });
+}
+
 /**
  * Step 8 for one batch: a fresh batch from the updated student, and the aux model's masked
- * cross-entropy's gradient. `before` (the student's pending report) is awaited with the batch's
- * finite check, so that both read-backs wait together and a failed student step stops the
- * iteration before the aux model's update.
+ * cross-entropy's gradient, queued for every row while the batch's finite check is read back, as
+ * the student's share does. `before` (the student's pending report) is awaited with that check,
+ * so both read-backs wait together and a failed student step stops the iteration before the aux
+ * model's update is queued.
  */
 async function auxShare(
   state: DistillState,
   labels: readonly number[] | undefined,
   before: Promise<unknown> | undefined,
 ): Promise<Share | undefined> {
-  const { config, aux } = state;
-  const rng = state.rng.aux;
-  const batch = sampleStudentBatch(state, rng, labels);
-  const [check] = await Promise.all([batch.studentCheck.data(), before]).catch((error) => {
-    disposeBatch(batch);
-    throw error;
-  });
-  const kept = finiteRows(check);
-  if (kept.length === 0) {
-    disposeBatch(batch);
-    return undefined;
-  }
+  const batch = sampleStudentBatch(state, state.rng.aux, labels);
   const { xt, condition, xTheta, masked } = batch;
-  const rows = keepRows({ xt, condition, xTheta, masked }, kept);
-  disposeBatch(batch);
-  try {
-    const { value, grads } = state.auxAdam.gradients(() => {
-      const zPsi = aux.apply(rows.xt, rows.condition, applyOptions(state, rng));
-      return maskedCrossEntropy(zPsi, rows.xTheta, rows.masked, { labelSmoothing: config.auxLabelSmoothing });
-    });
-    return { value, grads, samples: kept.map(() => []) };
-  } finally {
-    tf.dispose(Object.values(rows));
-  }
+  return await keptRowsGradient(
+    Promise.all([batch.studentCheck.data(), before]).then(([check]) => finiteRows(check)),
+    batch.studentCheck.shape[0],
+    { xt, condition, xTheta, masked },
+    (rows) => auxGradient(state, rows),
+    () => [],
+  ).finally(() => disposeBatch(batch));
 }
 
 /** Step 8 over the accumulated batches (the first awaiting `before` too), then Adam on the aux model's mean gradient. */
