@@ -34,7 +34,7 @@ import {
 import { generateOneStep, type PartialDistillConfig } from "../lib/distill/mod.ts";
 import { type Chart, encodePng, imageGrid, trainingCurves } from "../lib/viz/mod.ts";
 import { Progress, throwIfStopRequested } from "../lib/progress/mod.ts";
-import { errorMessage } from "../lib/validate/mod.ts";
+import { checkInRange } from "../lib/validate/mod.ts";
 import type { Experiment, ExperimentContext } from "./registry.ts";
 import type { ResultImage, ResultRow, Results, RuntimeRow } from "./results.ts";
 import { checkSamplerSettings, teacherRowSampler } from "./teacher_sampler.ts";
@@ -269,15 +269,13 @@ export async function runScenes(context: ExperimentContext, settings: SceneProfi
   const overrides = context.overrides ?? [];
   const profile = resolveProfile("run scenes", settings, overrides);
   checkSamplerSettings("run scenes", profile.sampler, (SCENE_SIZE / profile.tokenizer.patch) ** 2);
-  const { studentTemperature } = profile.sampler;
-  if (
-    typeof studentTemperature !== "number" || !(studentTemperature > 0) ||
-    !Number.isFinite(studentTemperature)
-  ) {
-    throw new RangeError(
-      errorMessage("run scenes", "sampler.studentTemperature", "a finite number > 0", studentTemperature),
-    );
-  }
+  checkInRange(
+    "run scenes",
+    "sampler.studentTemperature",
+    profile.sampler.studentTemperature,
+    Number.MIN_VALUE,
+    Infinity,
+  );
   const rng = createRng(context.seed);
   await Deno.mkdir(context.out, { recursive: true });
   const networks = await loadOrTrainSceneNetworks(source, context.out, {

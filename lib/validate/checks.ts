@@ -62,7 +62,8 @@ export function errorMessage(
  * import assert from "node:assert";
  * import { checkInRange } from "@dimo/dimo/validate";
  * checkInRange("add noise", "sigma", 0.1, 0, 1, true);
- * assert.throws(() => checkInRange("add noise", "sigma", 1, 0, 1, true), RangeError);
+ * assert.throws(() => checkInRange("add noise", "sigma", 1, 0, 1, true), /a number in \[0, 1\)/);
+ * assert.throws(() => checkInRange("train", "lr", 0, Number.MIN_VALUE, Infinity), /a finite number > 0/);
  * ```
  */
 export function checkInRange(
@@ -77,9 +78,17 @@ export function checkInRange(
     value >= low &&
     (highOpen ? value < high : value <= high);
   if (!ok) {
-    const rule = `a number in [${low}, ${high}${highOpen ? ")" : "]"}`;
-    throw new RangeError(errorMessage(action, field, rule, value));
+    throw new RangeError(errorMessage(action, field, rangeRule(low, high, highOpen), value));
   }
+}
+
+/** The interval of {@linkcode checkInRange} in words; `Number.MIN_VALUE` as the low end reads "> 0". */
+function rangeRule(low: number, high: number, highOpen: boolean): string {
+  if (high === Infinity) {
+    if (low === -Infinity) return "a finite number";
+    return low === Number.MIN_VALUE ? "a finite number > 0" : `a finite number >= ${low}`;
+  }
+  return `a number in [${low}, ${high}${highOpen ? ")" : "]"}`;
 }
 
 /**

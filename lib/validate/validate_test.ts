@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseIntegerArg } from "./mod.ts";
+import { checkInRange, parseIntegerArg } from "./mod.ts";
 
 Deno.test("parseIntegerArg() reads an optional sign and decimal digits", () => {
   assert.equal(parseIntegerArg("run", "--seed", "0"), 0);
@@ -40,4 +40,20 @@ Deno.test("parseIntegerArg() refuses an unsafe integer and one out of range", ()
   );
   assert.throws(() => parseIntegerArg("run", "--threads", "9", 1, 8), /in \[1, 8\]: current value is "9"/);
   assert.equal(parseIntegerArg("run", "--threads", "8", 1, 8), 8);
+});
+
+Deno.test("checkInRange() names its interval in words, an open-ended one without Infinity", () => {
+  const message = (low: number, high: number, highOpen = false) => {
+    try {
+      checkInRange("train", "x", NaN, low, high, highOpen);
+    } catch (error) {
+      return (error as RangeError).message;
+    }
+    return "no error";
+  };
+  assert.match(message(0, 1), /'x' must be a number in \[0, 1\]: current value is NaN/);
+  assert.match(message(0, 1, true), /a number in \[0, 1\)/);
+  assert.match(message(Number.MIN_VALUE, Infinity), /'x' must be a finite number > 0:/);
+  assert.match(message(0, Infinity), /'x' must be a finite number >= 0:/);
+  assert.match(message(-Infinity, Infinity), /'x' must be a finite number:/);
 });
