@@ -219,20 +219,30 @@ async function studentShare(state: DistillState, labels?: readonly number[]): Pr
   const batch = sampleStudentBatch(state, state.rng.student, labels);
   const { g, perSample } = divergenceSignal(state, batch);
   const { xInit, condition, noise, masked } = batch;
-  const checks = perSample.array();
+  const finite = perSample.array().then(([check, halfSquares, maskedFractions]) =>
+    finiteOf(check, (b) => [halfSquares[b], maskedFractions[b]])
+  );
   return await keptRowsGradient(
-    checks.then(([check]) => finiteRows(check)),
-    g.shape[0],
+    finite,
     { xInit, condition, noise, masked, g },
     (rows) => surrogateGradient(state, rows),
-    async (b) => {
-      const [, halfSquares, maskedFractions] = await checks;
-      return [halfSquares[b], maskedFractions[b]];
-    },
   ).finally(() => {
     disposeBatch(batch);
     tf.dispose([g, perSample]);
   });
+}
+
+/** A batch's rows, the finite ones among them, and each finite row's diagnostics. */
+interface FiniteRows {
+  readonly rows: number;
+  readonly kept: number[];
+  readonly samples: (readonly number[])[];
+}
+
+/** The finite rows of a read-back check (0 for a finite row) and their diagnostics. */
+function finiteOf(check: ArrayLike<number>, sample: (row: number) => readonly number[]): FiniteRows {
+  const kept = finiteRows(check);
+  return { rows: check.length, kept, samples: kept.map(sample) };
 }
 
 /**
@@ -241,37 +251,32 @@ async function studentShare(state: DistillState, labels?: readonly number[]): Pr
  * read-back's wait (at least 10 ms on Deno's WebGPU); in the rare batch with a non-finite row that
  * gradient is dropped and the kept rows' computed instead (as the official `filter_nan_mask`).
  *
- * @param kept The indices of the finite rows, once read back.
- * @param size The batch's rows.
+ * @param finite The batch's finite rows, once read back.
  * @param all The batch's tensors the gradient needs; left to the caller to dispose.
  * @param gradient The gradient of some rows.
- * @param sample A kept row's diagnostics.
  * @returns The share, or none when no row is finite.
  */
 async function keptRowsGradient<T extends Record<string, tf.Tensor | undefined>>(
-  kept: Promise<number[]>,
-  size: number,
+  finite: Promise<FiniteRows>,
   all: T,
   gradient: (rows: T) => Gradient,
-  sample: (row: number) => readonly number[] | Promise<readonly number[]>,
 ): Promise<Share | undefined> {
   let whole: Gradient | undefined;
   try {
     whole = gradient(all);
-    const finite = await kept;
-    const samples = await Promise.all(finite.map(sample));
-    if (finite.length === size) return { ...whole, samples };
+    const { rows, kept, samples } = await finite;
+    if (kept.length === rows) return { ...whole, samples };
     disposeGradient(whole);
     whole = undefined;
-    if (finite.length === 0) return undefined;
-    const subset = keepRows(all, finite);
+    if (kept.length === 0) return undefined;
+    const subset = keepRows(all, kept);
     try {
       return { ...gradient(subset), samples };
     } finally {
-      tf.dispose(Object.values(subset).filter((t): t is tf.Tensor => t !== undefined));
+      tf.dispose(Object.values(subset));
     }
   } catch (error) {
-    kept.catch(() => {});
+    finite.catch(() => {});
     if (whole !== undefined) disposeGradient(whole);
     throw error;
   }
@@ -344,11 +349,9 @@ async function auxShare(
   const batch = sampleStudentBatch(state, state.rng.aux, labels);
   const { xt, condition, xTheta, masked } = batch;
   return await keptRowsGradient(
-    Promise.all([batch.studentCheck.data(), before]).then(([check]) => finiteRows(check)),
-    batch.studentCheck.shape[0],
+    Promise.all([batch.studentCheck.data(), before]).then(([check]) => finiteOf(check, () => [])),
     { xt, condition, xTheta, masked },
     (rows) => auxGradient(state, rows),
-    () => [],
   ).finally(() => disposeBatch(batch));
 }
 
@@ -364,11 +367,9 @@ async function auxStep(
     pending = undefined;
     return auxShare(state, labels, wait);
   };
+  // The first share awaits `before` whether or not it keeps a row.
   const step = await accumulatedStep(state.config.accumulation, state.auxAdam, share);
-  if (step === undefined) {
-    await before;
-    return { auxLoss: NaN, auxGradNorm: NaN, auxLr: NaN, kept: 0 };
-  }
+  if (step === undefined) return { auxLoss: NaN, auxGradNorm: NaN, auxLr: NaN, kept: 0 };
   const report = await step.report;
   return { auxLoss: report.loss, auxGradNorm: report.gradNorm, auxLr: report.lr, kept: step.samples.length };
 }
