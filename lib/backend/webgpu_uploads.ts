@@ -27,6 +27,8 @@ interface UploadingBackend {
 }
 
 const patched = new WeakSet<object>();
+/** The dtypes whose host values are written as 4-byte words. */
+const WRITTEN = new Set(["float32", "int32", "bool"]);
 
 /**
  * Makes the active WebGPU backend upload float32, int32 and bool host values with
@@ -51,7 +53,7 @@ export function uploadWithWriteBuffer(): void {
   proto.uploadToGPU = function (this: UploadingBackend, dataId: object): void {
     const data = this.tensorMap.get(dataId);
     const { dtype, values } = data;
-    if (data.resource != null || values == null || !["float32", "int32", "bool"].includes(dtype)) {
+    if (data.resource != null || values == null || !WRITTEN.has(dtype)) {
       return upload.call(this, dataId);
     }
     // tfjs-webgpu keeps bool as int32 on the device.
