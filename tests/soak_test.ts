@@ -1,0 +1,94 @@
+/**
+ * `deno task soak` on a tiny teacher file: the three checks pass and print; a bad length stops it
+ * before any iteration, naming the flag and the value.
+ */
+import assert from "node:assert/strict";
+import { createRng, resolveTransformerConfig, saveTransformer, Transformer } from "@dimo/dimo";
+import { useTestBackend } from "../lib/backend/testing.ts";
+import { inTempDir } from "../experiments/_testing.ts";
+
+await useTestBackend();
+
+/** `tools/soak.ts` with `args` on wasm, one thread. */
+async function soakCommand(
+  args: readonly string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { code, stdout, stderr } = await new Deno.Command("deno", {
+    args: [
+      "run",
+      "--quiet",
+      "--cached-only",
+      "--allow-read=.",
+      "--allow-write=.tmp",
+      "--allow-env=DIMO_BACKEND,DIMO_THREADS",
+      "tools/soak.ts",
+      "--backend",
+      "wasm",
+      "--threads",
+      "1",
+      ...args,
+    ],
+    env: { NO_COLOR: "1" },
+  }).output();
+  const text = new TextDecoder();
+  return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
+}
+
+Deno.test("the soak passes its three checks on a tiny teacher and says so", async () => {
+  await inTempDir("soak-", async (dir) => {
+    const config = resolveTransformerConfig({
+      codebookSize: 8,
+      numClasses: 2,
+      seqLen: 4,
+      width: 16,
+      heads: 2,
+      layers: 1,
+    });
+    const teacher = new Transformer(config, { rng: createRng(3) });
+    await saveTransformer(`${dir}/teacher.safetensors`, teacher);
+    teacher.dispose();
+    const { code, stdout, stderr } = await soakCommand([
+      "--teacher",
+      `${dir}/teacher.safetensors`,
+      "--iterations",
+      "12",
+      "--stop-at",
+      "5",
+      "--batch",
+      "2",
+      "--out",
+      dir,
+    ]);
+    assert.equal(code, 0, stderr);
+    const rows = stdout.split("\n").filter((line) => /^(pass|FAIL) /.test(line));
+    assert.equal(rows.length, 3, stdout);
+    assert.ok(rows.every((row) => row.startsWith("pass")), stdout);
+    assert.match(
+      stdout,
+      /resume \(4 iterations, stopped after 2\): curves equal; student weights max \|Δ\| 0/,
+    );
+    assert.match(stdout, /tensors \(12 iterations, stopped after 5 and resumed\)/);
+    assert.match(stderr, /Di\[M\]O, resumed: 12\/12, .*tensors .*ETA 0 s/, "progress with the tensor count");
+    assert.deepEqual(
+      [...Deno.readDirSync(dir)].map((e) => e.name),
+      ["teacher.safetensors"],
+      "state files removed",
+    );
+  });
+});
+
+Deno.test("the soak refuses a stop outside the run before it starts", async () => {
+  const { code, stderr } = await soakCommand([
+    "--iterations",
+    "10",
+    "--stop-at",
+    "10",
+    "--out",
+    ".tmp/soak-bad",
+  ]);
+  assert.notEqual(code, 0);
+  assert.match(
+    stderr,
+    /Cannot soak the distillation as '--stop-at' must be an integer in \[1, 9\]: current value is 10/,
+  );
+});
