@@ -139,9 +139,10 @@ async function iterate(state: DistillState, options: DistillStepOptions): Promis
   // The student's update is queued before the aux step samples from it; its report is read back
   // together with the aux batch's finite check, and settles before the aux update is queued.
   const queued = studentTurn ? (await studentStep(state, options.labels)).settled : undefined;
-  const aux = await auxStep(state, options.labels, queued);
-  const student = queued === undefined ? SKIPPED_STUDENT : await queued;
+  const pendingAux = await auxStep(state, options.labels, queued);
+  // The EMA is queued before the aux report's read-back is awaited, so that the wait hides it.
   state.studentEma.update();
+  const [aux, student] = await Promise.all([pendingAux.report, queued ?? SKIPPED_STUDENT]);
   state.iteration = iteration + 1;
   const seconds = (performance.now() - start) / 1000;
   state.seconds += seconds;
@@ -355,12 +356,16 @@ async function auxShare(
   ).finally(() => disposeBatch(batch));
 }
 
-/** Step 8 over the accumulated batches (the first awaiting `before` too), then Adam on the aux model's mean gradient. */
+/**
+ * Step 8 over the accumulated batches (the first awaiting `before` too), then Adam on the aux
+ * model's mean gradient: resolves once the update is queued, to its report's read-back (wrapped,
+ * as an async function would flatten a promise).
+ */
 async function auxStep(
   state: DistillState,
   labels: readonly number[] | undefined,
   before: Promise<unknown> | undefined,
-): Promise<AuxReport> {
+): Promise<{ readonly report: Promise<AuxReport> }> {
   let pending = before;
   const share = () => {
     const wait = pending;
@@ -369,7 +374,11 @@ async function auxStep(
   };
   // The first share awaits `before` whether or not it keeps a row.
   const step = await accumulatedStep(state.config.accumulation, state.auxAdam, share);
-  if (step === undefined) return { auxLoss: NaN, auxGradNorm: NaN, auxLr: NaN, kept: 0 };
-  const report = await step.report;
-  return { auxLoss: report.loss, auxGradNorm: report.gradNorm, auxLr: report.lr, kept: step.samples.length };
+  if (step === undefined) {
+    return { report: Promise.resolve({ auxLoss: NaN, auxGradNorm: NaN, auxLr: NaN, kept: 0 }) };
+  }
+  const kept = step.samples.length;
+  const report = step.report.then((r) => ({ auxLoss: r.loss, auxGradNorm: r.gradNorm, auxLr: r.lr, kept }));
+  report.catch(() => {}); // awaited by the caller; not an unhandled rejection should the EMA throw first
+  return { report };
 }
