@@ -49,7 +49,10 @@ export interface StepReport {
   readonly auxLr: number;
   /** Samples dropped from this iteration's batches because their student, teacher or aux logits were not finite. */
   readonly nonFinite: number;
-  /** Wall-clock seconds of the iteration. */
+  /**
+   * Wall-clock seconds of the iteration: from its start, or from the end of the one before it
+   * when that ended later (a call made while another was pending), to its end.
+   */
   readonly seconds: number;
 }
 
@@ -90,6 +93,9 @@ const SKIPPED_STUDENT: StudentReport = {
  * Samples whose logits are not finite are dropped from their batch (the official
  * `filter_nan_mask`) and counted in {@linkcode StepReport.nonFinite}. Every tensor the step makes
  * is disposed; values leave it as numbers, read back asynchronously (so it runs on WebGPU too).
+ * A call made before the previous one is awaited (`withOneInFlight`) starts once that one has
+ * queued all its work, so iterations run in order and give what awaited ones give, while the
+ * earlier one's last read-back overlaps the later one's host work.
  *
  * @param state The run; its networks, EMA, optimisers, random streams and counter are updated.
  * @param options Fixed labels, if any.
@@ -120,31 +126,51 @@ export async function distillStep(
   state: DistillState,
   options: DistillStepOptions = {},
 ): Promise<StepReport> {
+  // A call made while another is pending starts once the other has queued all its work, so that
+  // iterations keep their order and the earlier one's last read-back overlaps this one's host work.
+  const earlier = queuedTurns.get(state);
+  let queued = () => {};
+  queuedTurns.set(state, new Promise<void>((resolve) => queued = resolve));
   try {
-    return await iterate(state, options);
+    await earlier;
+    return await iterate(state, options, queued);
   } catch (error) {
     const { batch, recomputeActivations } = state.config;
     const remedy = recomputeActivations
       ? "use a smaller batch with more accumulation"
       : "set recomputeActivations (one block's activations kept instead of every block's), or use a smaller batch with more accumulation";
     throw explainDeviceMemoryError(error, `the Di[M]O iteration at batch ${batch}`, remedy);
+  } finally {
+    queued();
   }
 }
 
-async function iterate(state: DistillState, options: DistillStepOptions): Promise<StepReport> {
+/** Per state, when the latest `distillStep` call will have queued all its work (or failed). */
+const queuedTurns = new WeakMap<DistillState, Promise<void>>();
+/** Per state, when its latest iteration ended (`performance.now()`). */
+const lastEnds = new WeakMap<DistillState, number>();
+
+async function iterate(
+  state: DistillState,
+  options: DistillStepOptions,
+  queued: () => void,
+): Promise<StepReport> {
   const start = performance.now();
   if (options.labels !== undefined) checkLabels(state, options.labels);
   const iteration = state.iteration;
   const studentTurn = iteration % state.config.updateRatio === 0;
   // The student's update is queued before the aux step samples from it; its report is read back
   // together with the aux batch's finite check, and settles before the aux update is queued.
-  const queued = studentTurn ? (await studentStep(state, options.labels)).settled : undefined;
-  const pendingAux = await auxStep(state, options.labels, queued);
+  const studentReport = studentTurn ? (await studentStep(state, options.labels)).settled : undefined;
+  const pendingAux = await auxStep(state, options.labels, studentReport);
   // The EMA is queued before the aux report's read-back is awaited, so that the wait hides it.
   state.studentEma.update();
-  const [aux, student] = await Promise.all([pendingAux.report, queued ?? SKIPPED_STUDENT]);
   state.iteration = iteration + 1;
-  const seconds = (performance.now() - start) / 1000;
+  queued();
+  const [aux, student] = await Promise.all([pendingAux.report, studentReport ?? SKIPPED_STUDENT]);
+  const end = performance.now();
+  const seconds = (end - Math.max(start, lastEnds.get(state) ?? start)) / 1000;
+  lastEnds.set(state, end);
   state.seconds += seconds;
   const samples = state.config.batch * state.config.accumulation;
   const { kept: keptStudent, ...studentNumbers } = student;

@@ -118,11 +118,15 @@ function withoutSeconds(report: StepReport): Omit<StepReport, "seconds"> {
   return rest;
 }
 
-async function run(seed: number, iterations: number, overrides: PartialDistillConfig = {}) {
+async function run(seed: number, iterations: number, overrides: PartialDistillConfig = {}, together = false) {
   const teacher = tinyTeacher();
   const state = createDistillState(teacher, tinyConfig(overrides), seed);
   const reports = [];
-  for (let i = 0; i < iterations; i++) reports.push(withoutSeconds(await distillStep(state)));
+  if (together) {
+    const calls = Array.from({ length: iterations }, () => distillStep(state));
+    for (const call of calls) reports.push(withoutSeconds(await call));
+  }
+  for (let i = reports.length; i < iterations; i++) reports.push(withoutSeconds(await distillStep(state)));
   const weights = [snapshot(state.student), snapshot(state.aux)];
   state.dispose();
   teacher.dispose();
@@ -135,6 +139,14 @@ Deno.test("distillStep() is reproducible from the seed, and the seed matters", a
     assert.deepEqual(a, b);
     assert.notDeepEqual(a.reports, c.reports);
     assert.ok(a.reports.every((r) => Number.isFinite(r.auxLoss) && Number.isFinite(r.gSquared)));
+  });
+});
+
+Deno.test("distillStep() calls made before the earlier ones are awaited run in order, as awaited ones do", async () => {
+  await withoutLeaks(async () => {
+    const together = await run(5, 3, {}, true);
+    assert.deepEqual(together.reports.map((r) => r.iteration), [0, 1, 2]);
+    assert.deepEqual(together, await run(5, 3));
   });
 });
 
