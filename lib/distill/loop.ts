@@ -76,9 +76,10 @@ export interface DistilledStudent {
 /**
  * Distils `teacher` for `iterations` and returns the student's EMA with the training curve.
  *
- * Each iteration is awaited before the next starts: {@linkcode distillStep} reads its samples'
- * finite check back to drop non-finite rows before the student's update, so a second step cannot
- * be queued behind it without changing what it computes.
+ * One iteration is kept in flight: the next is called before this one's report is awaited, and
+ * {@linkcode distillStep} starts it once this one has queued all its work, so the run computes
+ * what awaiting every iteration computes while this one's last read-back overlaps the next one's
+ * host work. A stop (`signal`) lets the iteration in flight finish, saves the state and throws.
  *
  * @param teacher The trained teacher; borrowed, never updated.
  * @param config A configuration from {@linkcode resolveDistillConfig}.
@@ -108,7 +109,7 @@ export interface DistilledStudent {
  *   ...options, checkpoint: `${dir}/state.safetensors`, progress: stopAfterTwo, signal: controller.signal,
  * }));
  * const resumed = await distillStudent(teacher, config, { ...options, checkpoint: `${dir}/state.safetensors` });
- * assert.equal(resumed.resumedFrom, 2);
+ * assert.equal(resumed.resumedFrom, 3); // the iteration in flight when the stop came finished
  * assert.deepEqual(resumed.curve.map((p) => p.iteration), [1, 2, 3, 4]);
  * const straight = await distillStudent(teacher, config, options);
  * assert.deepEqual(resumed.curve, straight.curve);
@@ -139,15 +140,23 @@ export async function distillStudent(
       reporter: options.progress,
     });
     signal?.throwIfAborted();
+    // One iteration in flight: the next is queued before this one's report is awaited, except
+    // where a checkpoint must hold this iteration's weights, and once a stop is requested (the one
+    // in flight then finishes, and is saved).
+    let next = resumedFrom < iterations ? distillStep(state) : undefined;
     for (let i = resumedFrom + 1; i <= iterations; i++) {
-      const { auxLoss, gSquared } = await distillStep(state);
+      const current = next!;
+      const saves = checkpoint !== undefined && (i % checkpointEvery === 0 || i === iterations);
+      next = i < iterations && !saves && !signal?.aborted ? distillStep(state) : undefined;
+      next?.catch(() => {}); // should `current` fail, its error is the one thrown
+      const { auxLoss, gSquared } = await current;
       if (i % curveEvery === 0) state.curve.push({ iteration: i, auxLoss, gSquared });
       progress.tick(i, { auxLoss, gSquared }); // a reporter may abort the run
       const stopping = await stopRequested(signal);
-      if (checkpoint !== undefined && (i % checkpointEvery === 0 || i === iterations || stopping)) {
-        await saveDistillCheckpoint(checkpoint, state);
-      }
+      if (stopping && next !== undefined) continue;
+      if (checkpoint !== undefined && (saves || stopping)) await saveDistillCheckpoint(checkpoint, state);
       signal?.throwIfAborted();
+      next ??= i < iterations ? distillStep(state) : undefined;
     }
     return {
       student: state.studentEmaModel(),
