@@ -3,7 +3,15 @@
  * before any iteration, naming the flag and the value.
  */
 import assert from "node:assert/strict";
-import { createRng, resolveTransformerConfig, saveTransformer, Transformer } from "@dimo/dimo";
+import {
+  createRng,
+  resolveDistillConfig,
+  resolveTransformerConfig,
+  saveTransformer,
+  tf,
+  Transformer,
+} from "@dimo/dimo";
+import { soak } from "../tools/soak.ts";
 import { useTestBackend } from "../lib/backend/testing.ts";
 import { inTempDir } from "../experiments/_testing.ts";
 
@@ -34,17 +42,18 @@ async function soakCommand(
   return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
 }
 
+const TINY = resolveTransformerConfig({
+  codebookSize: 8,
+  numClasses: 2,
+  seqLen: 4,
+  width: 16,
+  heads: 2,
+  layers: 1,
+});
+
 Deno.test("the soak passes its three checks on a tiny teacher and says so", async () => {
   await inTempDir("soak-", async (dir) => {
-    const config = resolveTransformerConfig({
-      codebookSize: 8,
-      numClasses: 2,
-      seqLen: 4,
-      width: 16,
-      heads: 2,
-      layers: 1,
-    });
-    const teacher = new Transformer(config, { rng: createRng(3) });
+    const teacher = new Transformer(TINY, { rng: createRng(3) });
     await saveTransformer(`${dir}/teacher.safetensors`, teacher);
     teacher.dispose();
     const { code, stdout, stderr } = await soakCommand([
@@ -65,9 +74,9 @@ Deno.test("the soak passes its three checks on a tiny teacher and says so", asyn
     assert.ok(rows.every((row) => row.startsWith("pass")), stdout);
     assert.match(
       stdout,
-      /resume \(4 iterations, stopped after 2\): curves equal; student weights max \|Δ\| 0/,
+      /resume \(4 iterations, stopped after 3\): curves equal; student weights max \|Δ\| 0/,
     );
-    assert.match(stdout, /tensors \(12 iterations, stopped after 5 and resumed\)/);
+    assert.match(stdout, /tensors \(12 iterations, resumed from 5\): 123 after 5 iterations, 123 after 12/);
     assert.match(stderr, /Di\[M\]O, resumed: 12\/12, .*tensors .*ETA 0 s/, "progress with the tensor count");
     assert.deepEqual(
       [...Deno.readDirSync(dir)].map((e) => e.name),
@@ -91,4 +100,25 @@ Deno.test("the soak refuses a stop outside the run before it starts", async () =
     stderr,
     /Cannot soak the distillation as '--stop-at' must be an integer in \[1, 9\]: current value is 10/,
   );
+});
+
+Deno.test("the soak's tensor check fails when tensors leak during the run", async () => {
+  await inTempDir("soak-leak-", async (dir) => {
+    const teacher = new Transformer(TINY, { rng: createRng(3) });
+    const leaked: tf.Tensor[] = [];
+    const rows = await soak({
+      teacher,
+      config: resolveDistillConfig({ batch: 2 }),
+      iterations: 6,
+      stopAt: 3,
+      exactnessIterations: 2,
+      dir,
+      progress: () => leaked.push(tf.scalar(1)), // one tensor kept at every progress report
+    });
+    tf.dispose(leaked);
+    teacher.dispose();
+    const tensors = rows.find((row) => row.name.startsWith("tensors"))!;
+    assert.equal(tensors.pass, false, tensors.measured);
+    assert.ok(rows.filter((row) => row !== tensors).every((row) => row.pass));
+  });
 });

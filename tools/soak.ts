@@ -8,10 +8,13 @@
  * The teacher is the converted checkpoint `--teacher` (`tools/convert_checkpoint.py`), else random
  * weights of the paper's MaskGIT (`MASKGIT_IMAGENET_CONFIG`: 24 blocks, width 768, 256 tokens);
  * the distillation has the paper's settings with the batch, accumulation and recomputation given.
- * Two runs, each with progress and an ETA: E iterations straight against E stopped half way and
- * resumed from the state file (the curves and the student's weights must be equal), then N
- * iterations stopped at K as a SIGTERM stops an experiment and resumed to N, the tensor count read
- * at every progress report. Prints one row per check and exits 1 if any fails.
+ * Each run shows progress, the tensor count and an ETA. First E iterations straight against E
+ * stopped half way, as a SIGTERM stops an experiment, and resumed from the state file: the curves
+ * and the student's weights must be equal. Then N iterations in two runs, the second going on from
+ * the first's state file at K: the tensor count must be the same at both runs' ends (K and N
+ * iterations apart; mid-run counts vary with what the iteration in flight holds), back to its
+ * count before once each run is disposed, and every loss finite. Prints one row per check and
+ * exits 1 if any fails.
  *
  * @module
  */
@@ -52,10 +55,7 @@ export interface SoakOptions {
   readonly config: DistillConfig;
   /** Iterations of the long run. */
   readonly iterations: number;
-  /**
-   * The long run is stopped at its first progress report from this iteration on (a report comes
-   * every tenth of the run and every 10 s), then resumed; in [1, iterations).
-   */
+  /** Where the long run's first part ends and its second goes on from, in [1, iterations). */
   readonly stopAt: number;
   /** Iterations of the exactness check, even and ≥ 2 (it stops at half). */
   readonly exactnessIterations: number;
@@ -101,14 +101,15 @@ export async function soak(options: SoakOptions): Promise<SoakRow[]> {
   checkLengths(options);
   const before = tf.memory().numTensors;
   // A stop lands at a progress report, as a kill lands wherever a run happens to be.
-  const run = (label: string, total: number, file?: string, stopFrom?: number, counts?: number[]) => {
+  const run = (label: string, total: number, file?: string, stopFrom?: number, ends?: number[]) => {
     const controller = new AbortController();
     const reporter: ProgressReporter = (update) => {
       const tensors = tf.memory().numTensors;
-      counts?.push(tensors);
+      // The last report comes with no iteration in flight.
+      if (update.done === total) ends?.push(tensors);
       progress({ ...update, metrics: { ...update.metrics, tensors } });
       if (stopFrom !== undefined && update.done >= stopFrom && !controller.signal.aborted) {
-        controller.abort(new StopAt(update.done));
+        controller.abort(new Stop());
       }
     };
     return distillStudent(teacher, config, {
@@ -122,12 +123,11 @@ export async function soak(options: SoakOptions): Promise<SoakRow[]> {
       signal: controller.signal,
     });
   };
-  /** The iteration the run stopped after. */
-  const stopped = async (work: Promise<DistilledStudent>): Promise<number> => {
+  const stopped = async (work: Promise<DistilledStudent>): Promise<void> => {
     try {
       (await work).student.dispose();
     } catch (error) {
-      if (error instanceof StopAt) return error.iteration;
+      if (error instanceof Stop) return;
       throw error;
     }
     throw new Error("Cannot soak the distillation as the run meant to stop went on to its end");
@@ -136,34 +136,37 @@ export async function soak(options: SoakOptions): Promise<SoakRow[]> {
   const half = exactnessIterations / 2;
   const short = `${dir}/exactness.safetensors`;
   const straight = await run("straight", exactnessIterations);
-  const halfStop = await stopped(run("stopped", exactnessIterations, short, half));
+  await stopped(run("stopped", exactnessIterations, short, half));
   const resumed = await run("resumed", exactnessIterations, short);
   const difference = await largestDifference(straight.student, resumed.student);
   const sameCurve = JSON.stringify(straight.curve) === JSON.stringify(resumed.curve);
   [straight.student, resumed.student].forEach((m) => m.dispose());
 
   const long = `${dir}/state.safetensors`;
-  const counts: number[] = [];
-  const longStop = await stopped(run("Di[M]O", iterations, long, stopAt, counts));
-  const done = await run("Di[M]O, resumed", iterations, long, undefined, counts);
+  const ends: number[] = [];
+  const firstPart = await run("Di[M]O", stopAt, long, undefined, ends);
+  firstPart.student.dispose();
+  const done = await run("Di[M]O, resumed", iterations, long, undefined, ends);
   done.student.dispose();
   await Deno.remove(long);
   await Deno.remove(short);
   const losses = done.curve.flatMap((p) => [p.auxLoss, p.gSquared]);
   const after = tf.memory().numTensors;
-  const [low, high] = [Math.min(...counts), Math.max(...counts)];
+
   return [
     {
-      name: `resume (${exactnessIterations} iterations, stopped after ${halfStop})`,
+      name: `resume (${exactnessIterations} iterations, stopped after ${resumed.resumedFrom})`,
       measured: `curves ${sameCurve ? "equal" : "differ"}; student weights max |Δ| ${difference}`,
       required: "equal curves and weights",
       pass: sameCurve && difference === 0,
     },
     {
-      name: `tensors (${iterations} iterations, stopped after ${longStop} and resumed)`,
-      measured: `${low}–${high} over ${counts.length} reports; ${before} before, ${after} after`,
-      required: "one count at every report, and the count before",
-      pass: low === high && after === before,
+      name: `tensors (${iterations} iterations, resumed from ${done.resumedFrom})`,
+      measured: `${ends[0]} after ${stopAt} iterations, ${
+        ends[1]
+      } after ${iterations}; ${before} before, ${after} after`,
+      required: "the same count at both ends, and the count before once disposed",
+      pass: ends.length === 2 && ends[0] === ends[1] && after === before,
     },
     {
       name: "losses",
@@ -196,10 +199,10 @@ function checkLengths(
   }
 }
 
-/** The stop a soak's run is sent: where it lands. */
-class StopAt extends Error {
-  constructor(readonly iteration: number) {
-    super(`stopped after iteration ${iteration}`);
+/** The stop a soak sends its run. */
+class Stop extends Error {
+  constructor() {
+    super("stopped by the soak");
   }
 }
 
