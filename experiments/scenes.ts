@@ -311,7 +311,8 @@ export async function runScenes(context: ExperimentContext, settings: SceneProfi
       }, ` +
       `wrong renders judged wrong ${
         percent(truth.wrong.overall)
-      }; the tokenizer's reconstructions judged correct ` +
+      }, renders with every object cut in four judged ` +
+      `wrong ${percent(truth.fragmented.overall)}; the tokenizer's reconstructions judged correct ` +
       `${percent(judge.groundTruth.overall)} (the ceiling of any generator on its tokens).`,
       `Preference score on ${profile.validation} held-out renders: the true prompt above a one-attribute ` +
       `perturbation ${percent(preference.prompt.rate)}; the clean render above its degraded copy ${

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Rng } from "../rng/mod.ts";
-import { shapeBoxSize } from "./_scene_shapes.ts";
+import { shapeBoxSize } from "./scene_shapes.ts";
 import { type ColoredShape, SCENE_SIZE, type SceneObject } from "./scenes.ts";
 
 /** Empty pixels kept between two boxes, so objects stay separate components. */

@@ -23,6 +23,7 @@ export * from "./idx.ts";
 export * from "./file_error.ts";
 export * from "./scenes.ts";
 export * from "./scene_render.ts";
+export { shapeMask } from "./scene_shapes.ts";
 export * from "./scene_split.ts";
 export * from "./scene_sample.ts";
 export * from "./scene_negatives.ts";

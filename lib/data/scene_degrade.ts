@@ -8,7 +8,7 @@
 import type { Rng } from "../rng/mod.ts";
 import { checkInRange, checkInteger, errorMessage } from "../validate/mod.ts";
 import { SCENE_IMAGE_BYTES } from "./scene_render.ts";
-import { SCENE_SIZE } from "./scenes.ts";
+import { type Scene, SCENE_BACKGROUND, SCENE_SIZE } from "./scenes.ts";
 
 function checkRender(action: string, image: Uint8Array): void {
   if (!(image instanceof Uint8Array) || image.length !== SCENE_IMAGE_BYTES) {
@@ -87,4 +87,47 @@ export function noiseScene(image: Uint8Array, rng: Rng, sigma = 24): Uint8Array 
     const normal = Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
     return Math.min(255, Math.max(0, Math.round(v + sigma * normal)));
   });
+}
+
+/**
+ * Cuts every object of a rendered scene into four pieces: a band of background grey, two pixels
+ * wide, across the middle of each object's box in both directions. The pieces keep the object's
+ * colour but not its shape or size: what a generator's scattered fragments look like, and what a
+ * judge must not take for the object.
+ *
+ * @param scene The scene the render was made from (its objects' boxes).
+ * @param image Its render, `[32, 32, 3]` bytes row-major.
+ * @returns The cut render, a new array.
+ * @throws {RangeError} If the image is not 3072 bytes.
+ *
+ * @example The middle of an object turns grey, its corner keeps its colour
+ * ```ts
+ * import assert from "node:assert";
+ * import { fragmentScene, renderScene, SCENE_BACKGROUND, type Scene } from "@dimo/dimo";
+ * const scene: Scene = {
+ *   prompt: { task: "single_object", shape: "square" },
+ *   style: "flat",
+ *   objects: [{ shape: "square", color: "red", x: 10, y: 10, width: 10, height: 10 }],
+ *   seed: 0,
+ * };
+ * const render = renderScene(scene);
+ * const cut = fragmentScene(scene, render);
+ * const at = (image: Uint8Array, row: number, col: number) => [...image.subarray((row * 32 + col) * 3, (row * 32 + col) * 3 + 3)];
+ * assert.deepEqual(at(cut, 15, 15), [...SCENE_BACKGROUND]);
+ * assert.deepEqual(at(cut, 11, 11), at(render, 11, 11));
+ * ```
+ */
+export function fragmentScene(scene: Scene, image: Uint8Array): Uint8Array {
+  checkRender("fragment a scene", image);
+  const cut = image.slice();
+  const paint = (row: number, col: number) => cut.set(SCENE_BACKGROUND, (row * SCENE_SIZE + col) * 3);
+  for (const { x, y, width, height } of scene.objects) {
+    const [midX, midY] = [x + Math.floor(width / 2), y + Math.floor(height / 2)];
+    for (let row = y; row < y + height; row++) {
+      for (let col = x; col < x + width; col++) {
+        if (Math.abs(col + 0.5 - midX) <= 1 || Math.abs(row + 0.5 - midY) <= 1) paint(row, col);
+      }
+    }
+  }
+  return cut;
 }

@@ -17,7 +17,7 @@
 import * as tf from "../backend/tf.ts";
 import { createRng, type Rng } from "../rng/mod.ts";
 import { errorMessage } from "../validate/mod.ts";
-import { onEdge, shapeMask } from "./_scene_shapes.ts";
+import { onEdge, shapeMask } from "./scene_shapes.ts";
 import { type Scene, SCENE_BACKGROUND, SCENE_PALETTE, SCENE_SIZE, type SceneObject } from "./scenes.ts";
 
 /** Bytes in one scene image: `32 · 32 · 3`. */

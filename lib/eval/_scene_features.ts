@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { SCENE_COLORS, SCENE_PALETTE, type SceneColor, type SceneShape } from "../data/mod.ts";
+import { SCENE_COLORS, SCENE_PALETTE, type SceneColor, type SceneShape, shapeMask } from "../data/mod.ts";
 
 /** Hue in degrees and saturation of an RGB pixel. */
 export function hueSaturation(r: number, g: number, b: number): [number, number] {
@@ -51,8 +51,8 @@ export function classifyShape(f: ShapeFeatures): SceneShape {
   return "cross";
 }
 
-/** Features of a component given as a box-sized mask, after filling the holes an outline leaves. */
-export function shapeFeatures(mask: Uint8Array, width: number, height: number): ShapeFeatures {
+/** A component's box-sized mask with the holes an outline leaves filled: its silhouette. */
+export function fillHoles(mask: Uint8Array, width: number, height: number): Uint8Array {
   // Flood the outside 4-connectedly from a one-pixel frame; whatever it cannot reach is inside.
   const w = width + 2, h = height + 2;
   const outside = new Uint8Array(w * h);
@@ -73,18 +73,41 @@ export function shapeFeatures(mask: Uint8Array, width: number, height: number): 
       }
     }
   }
-  let filled = 0, top = 0, bottom = 0;
+  const filled = new Uint8Array(width * height);
+  for (let r = 0; r < height; r++) {
+    for (let c = 0; c < width; c++) filled[r * width + c] = outside[(r + 1) * w + c + 1] ? 0 : 1;
+  }
+  return filled;
+}
+
+/** Features of a silhouette (see {@linkcode fillHoles}) filling a `width × height` box. */
+export function shapeFeatures(filled: Uint8Array, width: number, height: number): ShapeFeatures {
+  let area = 0, top = 0, bottom = 0;
   for (let r = 0; r < height; r++) {
     for (let c = 0; c < width; c++) {
-      if (outside[(r + 1) * w + c + 1]) continue;
-      filled++;
+      if (!filled[r * width + c]) continue;
+      area++;
       if (2 * r + 1 < height) top++;
       else if (2 * r + 1 > height) bottom++;
     }
   }
   return {
-    fill: filled / (width * height),
+    fill: area / (width * height),
     aspect: Math.max(width, height) / Math.min(width, height),
     bottomHeavy: top + bottom === 0 ? 0 : (bottom - top) / (bottom + top),
   };
+}
+
+/**
+ * How well a silhouette is its shape: the intersection over union of it and the shape's mask
+ * drawn in the same box, 1 for a render, low for a fragment that only falls in the shape's class.
+ */
+export function shapeFit(filled: Uint8Array, width: number, height: number, shape: SceneShape): number {
+  const template = shapeMask(shape, width, height);
+  let both = 0, either = 0;
+  for (let i = 0; i < filled.length; i++) {
+    both += filled[i]! & template[i]!;
+    either += filled[i]! | template[i]!;
+  }
+  return either === 0 ? 0 : both / either;
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  fragmentScene,
   renderScene,
   type Scene,
   SCENE_COLORS,
@@ -212,4 +213,35 @@ Deno.test("judgeRates() averages per task, GenEval's overall, and leaves empty g
   assert.ok(Number.isNaN(rates.byTask.counting.rate));
   assert.equal(rates.byStyle.flat.n, 60);
   assert.ok(Number.isNaN(judgeRates([]).overall));
+});
+
+Deno.test("detectObjects() takes no fragment for an object: every piece of an object cut in four is left out", () => {
+  for (const style of SCENE_STYLES) {
+    for (const shape of SCENE_SHAPES) {
+      for (const size of [8, 11]) {
+        const scene: Scene = {
+          prompt: { task: "single_object", shape },
+          style,
+          objects: [box(shape, "blue", 10, 10, size)],
+          seed: size,
+        };
+        const whole = detectObjects(renderScene(scene));
+        assert.deepEqual(whole.map((o) => [o.shape, o.fit]), [[shape, 1]], `${style} ${shape} ${size}`);
+        const pieces = detectObjects(fragmentScene(scene, renderScene(scene)));
+        assert.deepEqual(pieces, [], `${style} ${shape} ${size}: ${JSON.stringify(pieces)}`);
+      }
+    }
+  }
+});
+
+Deno.test("detectObjects() leaves out a blob of an object's size that is not its shape", () => {
+  // An L of a cross's size: classified a cross by its fill, but half the cross's pixels are missing.
+  const image = render({ task: "single_object", shape: "cross" }, []);
+  for (let r = 8; r < 18; r++) {
+    for (let c = 8; c < 18; c++) {
+      if (c < 10 || r >= 16) image.set([40, 40, 220], (r * 32 + c) * 3);
+    }
+  }
+  assert.deepEqual(detectObjects(image), []);
+  assert.equal(judgeScene(image, { task: "single_object", shape: "cross" }).correct, false);
 });

@@ -1,11 +1,13 @@
 /**
  * Validation of the scene judge on the held-out prompts: fresh ground-truth renders must be
  * judged correct, and deliberately wrong renders ({@linkcode wrongScene}: an object missing, the
- * count one off, a colour changed or swapped, the relation reversed) judged wrong.
+ * count one off, a colour changed or swapped, the relation reversed) judged wrong, and so must the
+ * renders with every object cut into pieces ({@linkcode fragmentScene}).
  *
  * @module
  */
 import {
+  fragmentScene,
   heldOutPrompts,
   renderScene,
   sampleScene,
@@ -45,6 +47,8 @@ export interface JudgeValidation {
   readonly wrong: JudgeRates;
   /** Wrong renders per kind: the rate judged wrong. */
   readonly wrongByKind: Readonly<Record<WrongKind, JudgedRate>>;
+  /** The ground-truth renders with every object cut in four (`fragmentScene`): the rates judged wrong. */
+  readonly fragmented: JudgeRates;
 }
 
 /**
@@ -59,8 +63,8 @@ export interface JudgeValidation {
  * ```ts
  * import assert from "node:assert";
  * import { validateJudge } from "@dimo/dimo";
- * const { groundTruth, wrong } = await validateJudge({ count: 48 });
- * assert.ok(groundTruth.overall >= 0.98 && wrong.overall >= 0.98);
+ * const { groundTruth, wrong, fragmented } = await validateJudge({ count: 48 });
+ * assert.ok(groundTruth.overall >= 0.98 && wrong.overall >= 0.98 && fragmented.overall >= 0.98);
  * ```
  */
 export async function validateJudge(options: ValidateJudgeOptions = {}): Promise<JudgeValidation> {
@@ -78,8 +82,13 @@ export async function validateJudge(options: ValidateJudgeOptions = {}): Promise
     truths.push(scene);
     for (const kind of WRONG_KINDS[prompt.task]) wrongs.push({ scene: wrongScene(scene, kind, rng), kind });
   }
-  const judge = async (scenes: readonly ReturnType<typeof sampleScene>[], expect: boolean) => {
-    const images = await transform(scenes.map(renderScene));
+  type Scenes = readonly ReturnType<typeof sampleScene>[];
+  const judge = async (
+    scenes: Scenes,
+    expect: boolean,
+    draw = (scene: Scenes[number]) => renderScene(scene),
+  ) => {
+    const images = await transform(scenes.map(draw));
     return scenes.map((scene, i) => ({
       task: scene.prompt.task,
       style: scene.style,
@@ -92,5 +101,10 @@ export async function validateJudge(options: ValidateJudgeOptions = {}): Promise
     const group = judgedWrong.filter((_, i) => wrongs[i]!.kind === kind);
     return [kind, { n: group.length, rate: group.filter((j) => j.correct).length / group.length }];
   })) as Record<WrongKind, JudgedRate>;
-  return { groundTruth: judgeRates(await judge(truths, true)), wrong: judgeRates(judgedWrong), wrongByKind };
+  return {
+    groundTruth: judgeRates(await judge(truths, true)),
+    wrong: judgeRates(judgedWrong),
+    wrongByKind,
+    fragmented: judgeRates(await judge(truths, false, (scene) => fragmentScene(scene, renderScene(scene)))),
+  };
 }

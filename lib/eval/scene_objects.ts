@@ -1,15 +1,24 @@
 /**
  * Finding the objects of a scene image from its pixels: saturated pixels are object pixels (the
- * background and shadows are grey), 8-connected components of them are objects, and each is
+ * background and shadows are grey), 8-connected components of them are candidates, each
  * classified by colour (its saturation-weighted mean hue, nearest palette hue) and shape (the fill,
  * aspect and top-bottom balance of its silhouette with holes filled, so an outline reads as the
- * shape it encloses).
+ * shape it encloses). As a detector keeps only what it recognises with some confidence, a
+ * candidate is an object only if it is the size of a scene object and its silhouette is its shape
+ * (`fit`, the overlap with the shape drawn in its box): scattered fragments of colour are not.
  *
  * @module
  */
 import { SCENE_SIZE, type SceneColor, type SceneShape } from "../data/mod.ts";
 import { errorMessage } from "../validate/mod.ts";
-import { classifyShape, hueSaturation, nearestColor, shapeFeatures } from "./_scene_features.ts";
+import {
+  classifyShape,
+  fillHoles,
+  hueSaturation,
+  nearestColor,
+  shapeFeatures,
+  shapeFit,
+} from "./_scene_features.ts";
 
 /** An object found in an image. */
 export interface DetectedObject {
@@ -27,6 +36,8 @@ export interface DetectedObject {
   readonly height: number;
   /** Number of its pixels. */
   readonly pixels: number;
+  /** Intersection over union of its silhouette and its shape drawn in its box, in [0, 1]. */
+  readonly fit: number;
 }
 
 /** Saturation an object pixel reaches at least; grey background and shadows have none. */
@@ -35,6 +46,14 @@ const MIN_SATURATION = 0.35;
 const MIN_VALUE = 50;
 /** Smallest component kept as an object; fewer pixels are specks. */
 const MIN_PIXELS = 8;
+/** Longest box side an object reaches at least: a scene object's is 8 or more, less one pixel of a generator's softer edge. */
+const MIN_SIDE = 7;
+/**
+ * Smallest {@linkcode DetectedObject.fit} of an object: every render fits at 1, most of the
+ * tokenizer's reconstructions above 0.8, while most fragments of a generator's failed draw that
+ * reach the size fit below.
+ */
+const MIN_FIT = 0.5;
 
 /**
  * Finds the objects of a scene image, from its pixels alone.
@@ -106,20 +125,26 @@ export function detectObjects(image: Uint8Array): DetectedObject[] {
       hy += sat[p]! * Math.sin((hue[p]! * Math.PI) / 180);
     }
     const width = x1 - x0 + 1, height = y1 - y0 + 1;
+    if (Math.max(width, height) < MIN_SIDE) continue;
     const mask = new Uint8Array(width * height);
     for (const p of members) {
       const c = p % SCENE_SIZE, r = (p - c) / SCENE_SIZE;
       mask[(r - y0) * width + (c - x0)] = 1;
     }
+    const silhouette = fillHoles(mask, width, height);
+    const shape = classifyShape(shapeFeatures(silhouette, width, height));
+    const fit = shapeFit(silhouette, width, height, shape);
+    if (fit < MIN_FIT) continue;
     const meanHue = ((Math.atan2(hy, hx) * 180) / Math.PI + 360) % 360;
     objects.push({
-      shape: classifyShape(shapeFeatures(mask, width, height)),
+      shape,
       color: nearestColor(meanHue),
       x: x0,
       y: y0,
       width,
       height,
       pixels: members.length,
+      fit,
     });
   }
   return objects.sort((a, b) => b.pixels - a.pixels);

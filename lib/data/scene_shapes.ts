@@ -16,6 +16,18 @@ export function shapeBoxSize(shape: SceneShape, size: number): { width: number; 
  * The mask of a shape filling a `width × height` box, row-major, 1 inside. The triangle points up;
  * the cross's arms are about a third of its size thick, with the parity of its size so both arms
  * sit centred.
+ *
+ * @param shape The shape.
+ * @param width The box's width in pixels.
+ * @param height The box's height in pixels.
+ * @returns `width · height` bytes, 1 where the shape is.
+ *
+ * @example A 3 × 3 cross
+ * ```ts
+ * import assert from "node:assert";
+ * import { shapeMask } from "@dimo/dimo";
+ * assert.deepEqual([...shapeMask("cross", 3, 3)], [0, 1, 0, 1, 1, 1, 0, 1, 0]);
+ * ```
  */
 export function shapeMask(shape: SceneShape, width: number, height: number): Uint8Array {
   const mask = new Uint8Array(width * height);
