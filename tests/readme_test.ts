@@ -33,7 +33,18 @@ Deno.test("the README's distillation example runs from a project of its own with
     const report = 'console.log(JSON.stringify(["student", "distill-state"].map((f) => ' +
       "Deno.statSync(`out/${f}.safetensors`).size)));\n";
     await Deno.writeTextFile(`${root}/distill.ts`, short + report);
-    // "deno" by name is what --allow-run=deno grants; --cached-only keeps the test off the network.
+    // As a user's first run would, resolve the packages (the registry's metadata is fetched only if the
+    // cache lacks it, as on a fresh machine); then "deno" by name, which is what --allow-run=deno grants,
+    // runs the example with --cached-only, off the network.
+    const install = await new Deno.Command("deno", {
+      args: ["install", "--quiet", "--entrypoint", "distill.ts"],
+      cwd: root,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(180_000),
+    }).output();
+    assert.equal(install.code, 0, new TextDecoder().decode(install.stderr));
     const [run, ...rest] = command;
     const { code: status, stdout, stderr } = await new Deno.Command("deno", {
       args: [run, "--quiet", "--cached-only", ...rest],
