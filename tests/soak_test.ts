@@ -86,7 +86,10 @@ Deno.test("the soak passes its three checks on a tiny teacher and says so", asyn
   });
 });
 
-Deno.test("the soak refuses a stop outside the run before it starts", async () => {
+Deno.test("the soak refuses a stop outside the run, or nothing left to resume, before it starts", async () => {
+  const short = await soakCommand(["--exactness-iterations", "2", "--out", ".tmp/soak-bad"]);
+  assert.notEqual(short.code, 0);
+  assert.match(short.stderr, /'--exactness-iterations' must be a decimal integer in \[4, /);
   const { code, stderr } = await soakCommand([
     "--iterations",
     "10",
@@ -111,7 +114,7 @@ Deno.test("the soak's tensor check fails when tensors leak during the run", asyn
       config: resolveDistillConfig({ batch: 2 }),
       iterations: 6,
       stopAt: 3,
-      exactnessIterations: 2,
+      exactnessIterations: 4,
       dir,
       progress: () => leaked.push(tf.scalar(1)), // one tensor kept at every progress report
     });

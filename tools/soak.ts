@@ -57,7 +57,7 @@ export interface SoakOptions {
   readonly iterations: number;
   /** Where the long run's first part ends and its second goes on from, in [1, iterations). */
   readonly stopAt: number;
-  /** Iterations of the exactness check, even and ≥ 2 (it stops at half). */
+  /** Iterations of the exactness check, even and ≥ 4 (stopped at half, the iteration in flight finishes). */
   readonly exactnessIterations: number;
   /** A directory for the two state files. */
   readonly dir: string;
@@ -88,7 +88,7 @@ const SEED = 0;
  * const dir = await Deno.makeTempDir({ dir: ".tmp" });
  * const rows = await soak({
  *   teacher, config: resolveDistillConfig({ batch: 2 }), iterations: 6, stopAt: 3,
- *   exactnessIterations: 2, dir, progress: silentProgress,
+ *   exactnessIterations: 4, dir, progress: silentProgress,
  * });
  * assert.ok(rows.every((row) => row.pass));
  * teacher.dispose();
@@ -158,7 +158,7 @@ export async function soak(options: SoakOptions): Promise<SoakRow[]> {
       name: `resume (${exactnessIterations} iterations, stopped after ${resumed.resumedFrom})`,
       measured: `curves ${sameCurve ? "equal" : "differ"}; student weights max |Δ| ${difference}`,
       required: "equal curves and weights",
-      pass: sameCurve && difference === 0,
+      pass: sameCurve && difference === 0 && resumed.resumedFrom < exactnessIterations,
     },
     {
       name: `tensors (${iterations} iterations, resumed from ${done.resumedFrom})`,
@@ -193,8 +193,9 @@ function checkLengths(
   const { iterations, stopAt, exactnessIterations } = lengths;
   checkInteger(ACTION, names.iterations, iterations, 2);
   checkInteger(ACTION, names.stopAt, stopAt, 1, iterations - 1);
-  if (!Number.isInteger(exactnessIterations) || exactnessIterations < 2 || exactnessIterations % 2 !== 0) {
-    const rule = "an even integer >= 2";
+  // The stop lands after the iteration in flight, half + 1: at least one iteration must remain for the resume.
+  if (!Number.isInteger(exactnessIterations) || exactnessIterations < 4 || exactnessIterations % 2 !== 0) {
+    const rule = "an even integer >= 4";
     throw new RangeError(errorMessage(ACTION, names.exactnessIterations, rule, exactnessIterations));
   }
 }
@@ -238,7 +239,7 @@ async function main(): Promise<void> {
   const stopAt = values["stop-at"] === undefined
     ? Math.floor(iterations / 2)
     : int("stop-at", values["stop-at"]);
-  const exactnessIterations = int("exactness-iterations", values["exactness-iterations"], 2);
+  const exactnessIterations = int("exactness-iterations", values["exactness-iterations"], 4);
   checkLengths({ iterations, stopAt, exactnessIterations }, {
     iterations: "--iterations",
     stopAt: "--stop-at",
