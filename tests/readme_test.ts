@@ -36,24 +36,19 @@ Deno.test("the README's distillation example runs from a project of its own with
     // As a user's first run would, resolve the packages (the registry's metadata is fetched only if the
     // cache lacks it, as on a fresh machine); then "deno" by name, which is what --allow-run=deno grants,
     // runs the example with --cached-only, off the network.
-    const install = await new Deno.Command("deno", {
-      args: ["install", "--quiet", "--entrypoint", "distill.ts"],
-      cwd: root,
-      env: { NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(180_000),
-    }).output();
+    const deno = (args: string[]) =>
+      new Deno.Command("deno", {
+        args,
+        cwd: root,
+        env: { NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+        signal: AbortSignal.timeout(180_000),
+      }).output();
+    const install = await deno(["install", "--quiet", "--entrypoint", "distill.ts"]);
     assert.equal(install.code, 0, new TextDecoder().decode(install.stderr));
     const [run, ...rest] = command;
-    const { code: status, stdout, stderr } = await new Deno.Command("deno", {
-      args: [run, "--quiet", "--cached-only", ...rest],
-      cwd: root,
-      env: { NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(180_000),
-    }).output();
+    const { code: status, stdout, stderr } = await deno([run, "--quiet", "--cached-only", ...rest]);
     assert.equal(status, 0, new TextDecoder().decode(stderr));
     const sizes: number[] = JSON.parse(new TextDecoder().decode(stdout).trim().split("\n").at(-1)!);
     assert.ok(sizes.every((size) => size > 0), `out/student and out/distill-state written: ${sizes}`);
