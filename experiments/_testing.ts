@@ -20,3 +20,33 @@ export async function inTempDir(prefix: string, fn: (dir: string) => Promise<voi
     await Deno.remove(dir, { recursive: true });
   }
 }
+
+/**
+ * A `deno run` of one of the project's scripts, offline and with the experiment task's
+ * permissions (writes under `.tmp/` only), on wasm with one thread.
+ *
+ * @param script The script, from the project's root.
+ * @param args Its arguments.
+ * @param piped Whether its stdout and stderr are piped (for `spawn`) rather than collected (for `output`).
+ * @returns The command, not yet run.
+ */
+export function projectCommand(script: string, args: readonly string[], piped = false): Deno.Command {
+  return new Deno.Command("deno", {
+    args: [
+      "run",
+      "--quiet",
+      "--cached-only",
+      "--allow-read=.",
+      "--allow-write=.tmp",
+      "--allow-env=DIMO_BACKEND,DIMO_THREADS",
+      script,
+      "--backend",
+      "wasm",
+      "--threads",
+      "1",
+      ...args,
+    ],
+    env: { NO_COLOR: "1" },
+    ...(piped ? { stdout: "piped", stderr: "piped" } : {}),
+  });
+}

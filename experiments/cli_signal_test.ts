@@ -5,35 +5,20 @@
  */
 import assert from "node:assert/strict";
 import { decodeSafetensors } from "@dimo/dimo";
+import { projectCommand } from "./_testing.ts";
 
 /** A run of exact-joint's smoke pipeline with a few short trainings, `settings` overriding it. */
 function command(out: string, settings: readonly string[]): Deno.ChildProcess {
-  return new Deno.Command("deno", {
-    args: [
-      "run",
-      "--quiet",
-      "--cached-only",
-      "--allow-read=.",
-      "--allow-write=.tmp",
-      "--allow-env=DIMO_BACKEND,DIMO_THREADS",
-      "experiments/cli.ts",
-      "exact-joint",
-      "--profile",
-      "smoke",
-      "--backend",
-      "wasm",
-      "--threads",
-      "1",
-      "--out",
-      out,
-      "--set",
-      "teacher.iterations=20",
-      ...settings.flatMap((setting) => ["--set", setting]),
-    ],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  return projectCommand("experiments/cli.ts", [
+    "exact-joint",
+    "--profile",
+    "smoke",
+    "--out",
+    out,
+    "--set",
+    "teacher.iterations=20",
+    ...settings.flatMap((setting) => ["--set", setting]),
+  ], true).spawn();
 }
 
 /** The iteration a distillation state file holds, from its metadata. */

@@ -13,7 +13,7 @@ import {
 } from "@dimo/dimo";
 import { soak } from "../tools/soak.ts";
 import { useTestBackend } from "../lib/backend/testing.ts";
-import { inTempDir } from "../experiments/_testing.ts";
+import { inTempDir, projectCommand } from "../experiments/_testing.ts";
 
 await useTestBackend();
 
@@ -21,23 +21,7 @@ await useTestBackend();
 async function soakCommand(
   args: readonly string[],
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { code, stdout, stderr } = await new Deno.Command("deno", {
-    args: [
-      "run",
-      "--quiet",
-      "--cached-only",
-      "--allow-read=.",
-      "--allow-write=.tmp",
-      "--allow-env=DIMO_BACKEND,DIMO_THREADS",
-      "tools/soak.ts",
-      "--backend",
-      "wasm",
-      "--threads",
-      "1",
-      ...args,
-    ],
-    env: { NO_COLOR: "1" },
-  }).output();
+  const { code, stdout, stderr } = await projectCommand("tools/soak.ts", args).output();
   const text = new TextDecoder();
   return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
 }
