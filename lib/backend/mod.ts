@@ -27,6 +27,7 @@ export * from "./fused.ts";
 export * from "./in_flight.ts";
 export * from "./sum_of_squares.ts";
 export * from "./leading_sum.ts";
+export * from "./heads.ts";
 export * from "./webgpu_layouts.ts";
 export * from "./webgpu_uploads.ts";
 export * from "./webgpu_matmul.ts";

@@ -6,6 +6,7 @@
  */
 import * as tf from "../backend/tf.ts";
 import { matMul } from "../backend/ops.ts";
+import { splitHeads } from "../backend/heads.ts";
 import { gelu, layerNorm, linear } from "./layers.ts";
 import { denseSpecs, normSpecs, type ParameterSpec } from "./_params.ts";
 
@@ -37,24 +38,11 @@ function attention(
 ): tf.Tensor {
   const { batch, positions, heads } = shape;
   const [rows, width] = x.shape;
-  const headWidth = width / heads;
-  // PyTorch's packed in-projection: the columns of qkv.weight hold q, k and v side by side. Slicing
-  // the [d, 3d] weight is cheaper than slicing the [B·T, 3d] product (and its gradient).
-  const [weight, bias] = [p(`${prefix}.qkv.weight`), p(`${prefix}.qkv.bias`)];
-  const [q, k, v] = [0, 1, 2].map((i) => {
-    const projected = linear(
-      x,
-      tf.slice(weight, [0, i * width], [width, width]),
-      tf.slice(bias, i * width, width),
-    );
-    return tf.reshape(projected, [batch, positions, heads, headWidth]);
-  });
-  // Transposing k straight to [B, h, dh, T] keeps matMul free of transpose flags.
-  const scores = matMul(
-    tf.transpose(tf.mul(q, 1 / Math.sqrt(headWidth)), [0, 2, 1, 3]),
-    tf.transpose(k, [0, 2, 3, 1]),
-  );
-  const mixed = matMul(dropout(tf.softmax(scores)), tf.transpose(v, [0, 2, 1, 3]));
+  // PyTorch's packed in-projection: the columns of qkv.weight hold q, k and v side by side.
+  const qkv = linear(x, p(`${prefix}.qkv.weight`), p(`${prefix}.qkv.bias`));
+  const [q, kT, v] = splitHeads(qkv, { batch, positions, heads, scale: 1 / Math.sqrt(width / heads) });
+  const scores = matMul(q, kT);
+  const mixed = matMul(dropout(tf.softmax(scores)), v);
   const merged = tf.reshape(tf.transpose(mixed, [0, 2, 1, 3]), [rows, width]);
   return linear(merged, p(`${prefix}.proj.weight`), p(`${prefix}.proj.bias`));
 }
