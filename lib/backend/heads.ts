@@ -188,7 +188,8 @@ tf.registerGradient({
   },
 });
 
-type Heads = [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+/** q, kᵀ and v. */
+export type Heads = [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
 
 /**
  * Splits the packed in-projection of self-attention into heads: q (times `scale`), kᵀ and v.
