@@ -13,8 +13,9 @@
  * - a standard normal is Box–Muller on block `(i, 1)`: `√(−2 ln u₁) · cos(2π u₂)`, with
  *   `u₁ ∈ (0, 1]` and `u₂ ∈ [0, 1)` the high 24 bits of its two words.
  *
- * The WebGPU backend computes them in a shader; every other backend in JavaScript. Masks are the
- * same bits on every backend; normals agree to float32 rounding of `log` and `cos`.
+ * The WebGPU backend computes them in a shader, and applies dropout in one kernel (the mask drawn
+ * where it multiplies, and again in the gradient); every other backend in JavaScript. Masks are
+ * the same bits on every backend; normals agree to float32 rounding of `log` and `cos`.
  *
  * @module
  */
@@ -32,7 +33,7 @@ const UNIT = 2 ** -24;
 
 /** A WebGPU program computing element `i` of a random tensor from Threefry blocks. */
 class ThreefryProgram implements WebGPUProgram {
-  readonly variableNames: string[] = [];
+  readonly variableNames: string[];
   readonly outputShape: number[];
   readonly dispatchLayout: { x: number[] };
   readonly dispatch: [number, number, number];
@@ -40,8 +41,12 @@ class ThreefryProgram implements WebGPUProgram {
   readonly workgroupSize: [number, number, number] = [64, 1, 1];
   readonly size = true;
 
-  /** `body` sets `value` from `i` (the element, u32) and `key` (vec2<u32>). */
-  constructor(shape: number[], readonly shaderKey: string, readonly body: string) {
+  /**
+   * `body` sets `value` from `i` (the element, u32) and `key` (vec2<u32>), and from `X[index]`
+   * when the program has an input.
+   */
+  constructor(shape: number[], readonly shaderKey: string, readonly body: string, input = false) {
+    this.variableNames = input ? ["X"] : [];
     this.outputShape = shape;
     this.dispatchLayout = webgpu_util.flatDispatchLayout(shape);
     this.dispatch = webgpu_util.computeDispatch(this.dispatchLayout, shape, this.workgroupSize);
@@ -78,12 +83,16 @@ interface Generator {
   readonly values: (size: number, attrs: RandomAttrs) => Float32Array;
 }
 
-const DROPOUT_MASK: Generator = {
-  kernel: "DimoDropoutMask",
-  wgsl: `
+/** Whether element `i` is kept, from the high 24 bits of word `i` of the blocks at `(j, 0)`. */
+const KEPT_WGSL = `
     let block = threefry2x32(key, vec2<u32>(i >> 1u, 0u));
     let word = select(block.x, block.y, (i & 1u) == 1u);
-    value = select(0.0, uniforms.scale, (word >> 8u) >= uniforms.threshold);`,
+    let multiplier = select(0.0, uniforms.scale, (word >> 8u) >= uniforms.threshold);`;
+
+const DROPOUT_MASK: Generator = {
+  kernel: "DimoDropoutMask",
+  wgsl: `${KEPT_WGSL}
+    value = multiplier;`,
   values: (size, { key0, key1, threshold, scale }) => {
     const words = new Uint32Array(size + (size % 2));
     threefry2x32Blocks(key0, key1, 0, 0, words);
@@ -92,6 +101,9 @@ const DROPOUT_MASK: Generator = {
     return values;
   },
 };
+
+/** Dropout applied in one kernel: `x` times the mask (a product, so a non-finite `x` stays one). */
+const DROPOUT = "DimoDropout";
 
 const STANDARD_NORMAL: Generator = {
   kernel: "DimoStandardNormal",
@@ -112,31 +124,60 @@ const STANDARD_NORMAL: Generator = {
   },
 };
 
+const randomUniforms = ({ key0, key1, threshold, scale }: RandomAttrs) => [
+  { type: "uint32", data: [key0] },
+  { type: "uint32", data: [key1] },
+  { type: "uint32", data: [threshold] },
+  { type: "float32", data: [scale] },
+];
+
 for (const { kernel, wgsl } of [DROPOUT_MASK, STANDARD_NORMAL]) {
   tf.registerKernel({
     kernelName: kernel,
     backendName: "webgpu",
     kernelFunc: ({ backend, attrs }) => {
-      const { shape, key0, key1, threshold, scale } = attrs as unknown as RandomAttrs;
+      const randomAttrs = attrs as unknown as RandomAttrs;
       return (backend as WebGPUBackend).runWebGPUProgram(
-        new ThreefryProgram(shape, kernel, wgsl),
+        new ThreefryProgram(randomAttrs.shape, kernel, wgsl),
         [],
         "float32",
-        [
-          { type: "uint32", data: [key0] },
-          { type: "uint32", data: [key1] },
-          { type: "uint32", data: [threshold] },
-          { type: "float32", data: [scale] },
-        ],
+        randomUniforms(randomAttrs),
       );
     },
   });
 }
 
+tf.registerKernel({
+  kernelName: DROPOUT,
+  backendName: "webgpu",
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    return (backend as WebGPUBackend).runWebGPUProgram(
+      new ThreefryProgram(x.shape, DROPOUT, `${KEPT_WGSL}\n    value = f32(X[index]) * multiplier;`, true),
+      [x],
+      "float32",
+      randomUniforms(attrs as unknown as RandomAttrs),
+    );
+  },
+});
+
+// The mask is a constant: the gradient is the upstream gradient through the same dropout.
+tf.registerGradient({
+  kernelName: DROPOUT,
+  gradFunc: (dy, _saved, attrs) => ({
+    x: () => tf.engine().runKernel(DROPOUT, { x: dy as tf.Tensor }, attrs) as tf.Tensor,
+  }),
+});
+
+/** Throws unless both key words are unsigned 32-bit integers. */
+function checkKey(action: string, { key0, key1 }: RandomAttrs): void {
+  [key0, key1].forEach((word, i) => checkInteger(action, `key[${i}]`, word, 0, 2 ** 32 - 1));
+}
+
 /** Runs the generator's kernel where the backend has one, else computes in JavaScript. */
 function draw(generator: Generator, action: string, attrs: RandomAttrs): tf.Tensor {
   attrs.shape.forEach((d, i) => checkInteger(action, `shape[${i}]`, d, 0));
-  [attrs.key0, attrs.key1].forEach((word, i) => checkInteger(action, `key[${i}]`, word, 0, 2 ** 32 - 1));
+  checkKey(action, attrs);
   if (hasKernel(generator.kernel)) {
     return tf.engine().runKernel(generator.kernel, {}, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
   }
@@ -168,15 +209,19 @@ function draw(generator: Generator, action: string, attrs: RandomAttrs): tf.Tens
  * ```
  */
 export function dropoutMask(shape: readonly number[], rate: number, key: RandomKey): tf.Tensor {
-  const action = "draw a dropout mask";
+  return draw(DROPOUT_MASK, "draw a dropout mask", dropoutAttrs(shape, rate, key, "draw a dropout mask"));
+}
+
+/** A dropout's attributes, its rate checked. */
+function dropoutAttrs(shape: readonly number[], rate: number, key: RandomKey, action: string): RandomAttrs {
   checkInRange(action, "rate", rate, 0, 1, true);
-  return draw(DROPOUT_MASK, action, {
+  return {
     shape: [...shape],
     key0: key[0],
     key1: key[1],
     threshold: Math.round(rate / UNIT),
     scale: Math.fround(1 / (1 - rate)),
-  });
+  };
 }
 
 /**
@@ -201,7 +246,10 @@ export function dropoutMask(shape: readonly number[], rate: number, key: RandomK
  */
 export function dropout<T extends tf.Tensor>(x: T, rate: number, key: RandomKey): T {
   if (rate === 0) return x;
-  return tf.tidy(() => tf.mul(x, dropoutMask(x.shape, rate, key)));
+  if (!hasKernel(DROPOUT)) return tf.tidy(() => tf.mul(x, dropoutMask(x.shape, rate, key)));
+  const attrs = dropoutAttrs(x.shape, rate, key, "apply dropout");
+  checkKey("apply dropout", attrs);
+  return tf.engine().runKernel(DROPOUT, { x }, attrs as unknown as tf.NamedAttrMap) as T;
 }
 
 /**

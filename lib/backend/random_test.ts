@@ -57,18 +57,26 @@ Deno.test("dropoutMask: drops a fraction `rate`, the same for one key and not fo
   tf.dispose([a, again, other]);
 });
 
-Deno.test("dropout: the gradient is the upstream gradient times the same mask", async () => {
-  const x = tf.randomNormal([16, 33], 0, 1, "float32", 3);
-  const key = [9, 10] as const;
-  const [y, grad] = tf.tidy(
-    () => [dropout(x, 0.25, key), tf.grad((v: tf.Tensor) => dropout(v, 0.25, key).sum())(x)],
+Deno.test("dropout: x times the mask, its gradient the upstream gradient times the same mask", async () => {
+  // A non-finite unit stays non-finite where it is dropped, as a product with the mask leaves it.
+  const x = tf.tidy(() =>
+    tf.concat([tf.tensor1d([NaN, Infinity]), tf.randomNormal([526], 0, 1, "float32", 3)])
   );
-  const mask = dropoutMask(x.shape, 0.25, key);
-  assert.deepEqual(await grad.data(), await mask.data());
-  const expected = tf.mul(x, mask);
+  const dy = tf.randomNormal([16, 33], 0, 1, "float32", 4);
+  const key = [9, 10] as const;
+  const x2 = tf.reshape(x, [16, 33]);
+  const [y, grad] = tf.tidy(
+    () => [dropout(x2, 0.25, key), tf.grad((v: tf.Tensor) => tf.sum(tf.mul(dropout(v, 0.25, key), dy)))(x2)],
+  );
+  const mask = dropoutMask(x2.shape, 0.25, key);
+  const [expected, expectedGrad] = [tf.mul(x2, mask), tf.mul(dy, mask)];
   assert.deepEqual(await y.data(), await expected.data());
-  assert.equal(dropout(x, 0, key), x);
-  tf.dispose([x, y, grad, mask, expected]);
+  assert.deepEqual(await grad.data(), await expectedGrad.data());
+  assert.ok(Number.isNaN((await y.data())[0]));
+  assert.equal(dropout(x2, 0, key), x2);
+  assert.throws(() => dropout(x2, 1, key), { name: "RangeError", message: /'rate' must be a number in \[0, 1\)/ });
+  assert.throws(() => dropout(x2, 0.1, [0, -1]), { name: "RangeError", message: /'key\[1\]'/ });
+  tf.dispose([x, x2, dy, y, grad, mask, expected, expectedGrad]);
 });
 
 Deno.test("dropoutMask, standardNormal: a bad rate, shape or key is an error naming it", () => {
