@@ -74,7 +74,10 @@ Deno.test("dropout: x times the mask, its gradient the upstream gradient times t
   assert.deepEqual(await grad.data(), await expectedGrad.data());
   assert.ok(Number.isNaN((await y.data())[0]));
   assert.equal(dropout(x2, 0, key), x2);
-  assert.throws(() => dropout(x2, 1, key), { name: "RangeError", message: /'rate' must be a number in \[0, 1\)/ });
+  assert.throws(() => dropout(x2, 1, key), {
+    name: "RangeError",
+    message: /'rate' must be a number in \[0, 1\)/,
+  });
   assert.throws(() => dropout(x2, 0.1, [0, -1]), { name: "RangeError", message: /'key\[1\]'/ });
   tf.dispose([x, x2, dy, y, grad, mask, expected, expectedGrad]);
 });

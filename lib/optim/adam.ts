@@ -11,6 +11,7 @@ import * as tf from "../backend/tf.ts";
 import { fusedElementwise } from "../backend/fused.ts";
 import { whereBroadcast } from "../backend/ops.ts";
 import { squaredNorm } from "../backend/sum_of_squares.ts";
+import { inPlaceKernel } from "../backend/webgpu_in_place.ts";
 import { checkInRange, checkInteger } from "../validate/mod.ts";
 
 /** Hyperparameters of {@linkcode Adam}. */
@@ -104,6 +105,24 @@ const adamUpdate = fusedElementwise({
       tf.sub(p, tf.mul(tf.div(m, tf.add(tf.div(tf.sqrt(v), vCorrection), eps)), stepSize)),
       p,
     ),
+});
+
+// The same update as one kernel on WebGPU, writing the parameter and both moments in place (the
+// same arithmetic as the three kernels above): used wherever nothing else holds their data.
+const adamInPlace = inPlaceKernel({
+  name: "DimoAdamInPlace",
+  written: ["p", "m", "v"],
+  read: ["g", "c"],
+  scalars: ["beta1", "rest1", "beta2", "rest2", "stepSize", "vCorrection", "eps"],
+  wgsl: `
+  if (c[1] > 0.5) {
+    let gs = g[i] * c[0];
+    let mi = m[i] * u.beta1 + gs * u.rest1;
+    let vi = v[i] * u.beta2 + (gs * gs) * u.rest2;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = p[i] - (mi / (sqrt(vi) / u.vCorrection + u.eps)) * u.stepSize;
+  }`,
 });
 
 /** What one {@linkcode Adam.step} did. */
@@ -280,6 +299,8 @@ export class Adam {
     this.#variables.forEach((variable, i) => {
       const g = grads[i];
       if (g === undefined) return;
+      const scalars = [beta1, 1 - beta1, beta2, 1 - beta2, stepSize, vCorrection, eps];
+      if (adamInPlace([variable, this.#m[i], this.#v[i]], [g, coefficients], scalars)) return;
       const m = firstMoment([this.#m[i], g], [beta1, 1 - beta1], coefficients);
       const v = secondMoment([this.#v[i], g], [beta2, 1 - beta2], coefficients);
       tf.tidy(() =>

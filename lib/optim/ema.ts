@@ -5,6 +5,7 @@
  */
 import * as tf from "../backend/tf.ts";
 import { fusedElementwise } from "../backend/fused.ts";
+import { inPlaceKernel } from "../backend/webgpu_in_place.ts";
 import { checkInRange } from "../validate/mod.ts";
 
 /** s·d + w·(1 − d), one kernel on WebGPU; both weights come from the host so neither is rounded in the shader. */
@@ -14,6 +15,15 @@ const average = fusedElementwise({
   scalars: ["decay", "rest"],
   wgsl: "value = x0 * uniforms.decay + x1 * uniforms.rest;",
   reference: ([s, w], [decay, rest]) => tf.add(tf.mul(s, decay), tf.mul(w, rest)),
+});
+
+/** The same average written into the shadow in place on WebGPU, where nothing else holds its data. */
+const averageInPlace = inPlaceKernel({
+  name: "DimoEmaInPlace",
+  written: ["s"],
+  read: ["w"],
+  scalars: ["decay", "rest"],
+  wgsl: "s[i] = s[i] * u.decay + w[i] * u.rest;",
 });
 
 /**
@@ -67,9 +77,10 @@ export class Ema {
   /** Moves each average towards its variable: s ← d·s + (1 − d)·w. */
   update(): void {
     const d = this.currentDecay;
-    this.#variables.forEach((v, i) =>
-      tf.tidy(() => this.shadow[i].assign(average([this.shadow[i], v], [d, 1 - d])))
-    );
+    this.#variables.forEach((v, i) => {
+      if (averageInPlace([this.shadow[i]], [v], [d, 1 - d])) return;
+      tf.tidy(() => this.shadow[i].assign(average([this.shadow[i], v], [d, 1 - d])));
+    });
     this.#updates++;
   }
 
