@@ -11,6 +11,7 @@ import "@tensorflow/tfjs-backend-webgpu";
 import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "./tf.ts";
 import { uploadWithWriteBuffer } from "./webgpu_uploads.ts";
+import { uniformsOncePerSubmit } from "./webgpu_uniforms.ts";
 import { cacheBindGroupLayouts } from "./webgpu_layouts.ts";
 import { checkInRange, checkInteger, checkOneOf } from "../validate/mod.ts";
 import { MAX_WASM_THREADS, startWasmThreads } from "./wasm_threads.ts";
@@ -146,6 +147,7 @@ export async function useBackend(name: string = "auto", options: BackendOptions 
       cacheBindGroupLayouts();
       await setOrThrow("webgpu");
       uploadWithWriteBuffer();
+      uniformsOncePerSubmit();
       const adapter = probe.hardware ? probe.description : `${probe.description} (software adapter)`;
       return { name, adapter };
     }
