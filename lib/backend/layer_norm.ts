@@ -1,11 +1,11 @@
 /**
- * Layer normalisation over the last axis, with two row kernels on the WebGPU backend.
+ * Layer normalisation over the last axis, with row kernels on the WebGPU backend.
  *
  * Built from tfjs ops, a layer norm is 9 kernels forward and about 20 backward; on WebGPU each
- * kernel costs about 45 µs of host time, and the reference transformer has 9 layer norms. There
- * one workgroup a row normalises it (`x̂ = (x − μ) / √(σ² + ε)`) and one fused kernel applies
- * `x̂·γ + β`; the gradient is one row kernel for x,
- * `dx = (g − mean(g) − x̂·mean(g·x̂)) / √(σ² + ε)` with `g = dy·γ`, and column sums for γ and β.
+ * kernel costs host time, and the reference transformer has 9 layer norms. There one workgroup a
+ * row normalises it and applies the affine map (`x̂·γ + β`, `x̂ = (x − μ) / √(σ² + ε)`); the
+ * gradient is one row kernel for x, `dx = (g − mean(g) − x̂·mean(g·x̂)) / √(σ² + ε)` with
+ * `g = dy·γ`, one for x̂ again, and column sums for γ and β.
  * Other backends compute the same function from tfjs ops (`tf.moments`).
  *
  * @module
@@ -13,11 +13,18 @@
 import * as tf from "./tf.ts";
 import { hasKernel } from "./has_kernel.ts";
 import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
-import { fusedElementwise } from "./fused.ts";
 import { sumLeadingAxes } from "./leading_sum.ts";
 
 const NORMALIZE = "DimoLayerNormRows";
+const NORMALIZE_AFFINE = "DimoLayerNormRowsAffine";
 const NORMALIZE_GRAD = "DimoLayerNormRowsGrad";
+/** What a row kernel writes: x̂, x̂·γ + β, or the gradient of x. */
+type RowKind = "normalize" | "affine" | "gradient";
+const KERNELS: Readonly<Record<RowKind, string>> = {
+  normalize: NORMALIZE,
+  affine: NORMALIZE_AFFINE,
+  gradient: NORMALIZE_GRAD,
+};
 const THREADS = 64;
 /** Rows per row of the dispatch grid (WebGPU allows 65,535 workgroups along an axis). */
 const GRID_WIDTH = 32768;
@@ -32,10 +39,14 @@ class RowProgram implements WebGPUProgram {
   readonly workgroupSize: [number, number, number] = [THREADS, 1, 1];
   readonly uniforms = "rows : i32, width : i32, eps : f32,";
 
-  constructor(readonly shape: [number, number], readonly gradient: boolean) {
-    this.variableNames = gradient ? ["X", "DY", "Gamma"] : ["X"];
+  constructor(readonly shape: [number, number], readonly kind: RowKind) {
+    this.variableNames = kind === "gradient"
+      ? ["X", "DY", "Gamma"]
+      : kind === "affine"
+      ? ["X", "Gamma", "Beta"]
+      : ["X"];
     this.outputShape = shape;
-    this.shaderKey = gradient ? NORMALIZE_GRAD : NORMALIZE;
+    this.shaderKey = KERNELS[kind];
     this.dispatch = [Math.min(shape[0], GRID_WIDTH), Math.ceil(shape[0] / GRID_WIDTH), 1];
   }
 
@@ -44,6 +55,10 @@ class RowProgram implements WebGPUProgram {
     const normalize = `
         for (var j = tid; j < width && live; j = j + ${THREADS}) {
           result[base + j] = (f32(X[base + j]) - mean) * rstd;
+        }`;
+    const affine = `
+        for (var j = tid; j < width && live; j = j + ${THREADS}) {
+          result[base + j] = ((f32(X[base + j]) - mean) * rstd) * f32(Gamma[j]) + f32(Beta[j]);
         }`;
     const gradient = `
         var sums = vec2<f32>(0.0);
@@ -87,22 +102,22 @@ class RowProgram implements WebGPUProgram {
         }
         let rstd = inverseSqrt(rowSum(vec2<f32>(q, 0.0), tid).x / f32(width) + uniforms.eps);
         let live = row < uniforms.rows;
-        ${this.gradient ? gradient : normalize}
+        ${this.kind === "gradient" ? gradient : this.kind === "affine" ? affine : normalize}
       }`;
   }
 }
 
-for (const [name, gradient] of [[NORMALIZE, false], [NORMALIZE_GRAD, true]] as const) {
+for (const kind of ["normalize", "affine", "gradient"] as const) {
   tf.registerKernel({
-    kernelName: name,
+    kernelName: KERNELS[kind],
     backendName: "webgpu",
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const { x, dy, gamma } = inputs as Record<string, tf.TensorInfo>;
+      const { x, dy, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
       const [rows, width] = x.shape as [number, number];
-      const program = new RowProgram([rows, width], gradient);
+      const program = new RowProgram([rows, width], kind);
       return (backend as WebGPUBackend).runWebGPUProgram(
         program,
-        gradient ? [x, dy, gamma] : [x],
+        kind === "gradient" ? [x, dy, gamma] : kind === "affine" ? [x, gamma, beta] : [x],
         "float32",
         [
           { type: "int32", data: [rows] },
@@ -114,14 +129,6 @@ for (const [name, gradient] of [[NORMALIZE, false], [NORMALIZE_GRAD, true]] as c
   });
 }
 
-const affine = fusedElementwise({
-  name: "DimoScaleShift",
-  inputs: 3,
-  scalars: [],
-  wgsl: "value = x0 * x1 + x2;",
-  reference: ([x, scale, shift]) => tf.add(tf.mul(x, scale), shift),
-});
-
 type LayerNormRows = (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor;
 const byEps = new Map<number, LayerNormRows>();
 
@@ -131,15 +138,20 @@ function layerNormRows(eps: number): LayerNormRows {
   if (known !== undefined) return known;
   const op = tf.customGrad((x, gamma, beta, save) => {
     const attrs = { eps } as unknown as tf.NamedAttrMap;
-    const xhat = tf.engine().runKernel(NORMALIZE, { x: x as tf.Tensor }, attrs) as tf.Tensor;
-    (save as tf.GradSaveFunc)([x as tf.Tensor, gamma as tf.Tensor, xhat]);
+    (save as tf.GradSaveFunc)([x as tf.Tensor, gamma as tf.Tensor]);
     return {
-      value: affine([xhat, gamma as tf.Tensor, beta as tf.Tensor]),
+      value: tf.engine().runKernel(
+        NORMALIZE_AFFINE,
+        { x, gamma, beta } as tf.NamedTensorMap,
+        attrs,
+      ) as tf.Tensor,
       gradFunc: (dy, saved) => {
-        const [sx, sgamma, sxhat] = saved as tf.Tensor[];
+        const [sx, sgamma] = saved as tf.Tensor[];
         const g = dy as tf.Tensor;
         const dx = tf.engine().runKernel(NORMALIZE_GRAD, { x: sx, dy: g, gamma: sgamma }, attrs) as tf.Tensor;
-        return [dx, sumLeadingAxes(tf.mul(g, sxhat), 1), sumLeadingAxes(g, 1)];
+        // x̂ again rather than kept from the forward pass, which most passes run without a gradient.
+        const xhat = tf.engine().runKernel(NORMALIZE, { x: sx }, attrs) as tf.Tensor;
+        return [dx, sumLeadingAxes(tf.mul(g, xhat), 1), sumLeadingAxes(g, 1)];
       },
     };
   }) as LayerNormRows;
