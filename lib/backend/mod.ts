@@ -31,6 +31,7 @@ export * from "./heads.ts";
 export * from "./webgpu_layouts.ts";
 export * from "./webgpu_uploads.ts";
 export * from "./webgpu_uniforms.ts";
+export * from "./webgpu_bind_groups.ts";
 export * from "./webgpu_in_place.ts";
 export * from "./webgpu_matmul.ts";
 export * from "./check.ts";

@@ -12,6 +12,7 @@ import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "./tf.ts";
 import { uploadWithWriteBuffer } from "./webgpu_uploads.ts";
 import { uniformsOncePerSubmit } from "./webgpu_uniforms.ts";
+import { cacheBindGroups } from "./webgpu_bind_groups.ts";
 import { cacheBindGroupLayouts } from "./webgpu_layouts.ts";
 import { checkInRange, checkInteger, checkOneOf } from "../validate/mod.ts";
 import { MAX_WASM_THREADS, startWasmThreads } from "./wasm_threads.ts";
@@ -148,6 +149,7 @@ export async function useBackend(name: string = "auto", options: BackendOptions 
       await setOrThrow("webgpu");
       uploadWithWriteBuffer();
       uniformsOncePerSubmit();
+      cacheBindGroups((tf.backend() as unknown as { device: GPUDevice }).device);
       const adapter = probe.hardware ? probe.description : `${probe.description} (software adapter)`;
       return { name, adapter };
     }
