@@ -12,6 +12,7 @@
  */
 import * as tf from "./tf.ts";
 import { hasKernel } from "./has_kernel.ts";
+import { matMul } from "./ops.ts";
 import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
 import { webgpu_util } from "@tensorflow/tfjs-backend-webgpu";
 
@@ -241,6 +242,54 @@ export function splitHeads(qkv: tf.Tensor, shape: HeadsShape): Heads {
       tf.transpose(tf.mul(part(0), scale), [0, 2, 1, 3]),
       tf.transpose(part(1), [0, 2, 3, 1]),
       tf.transpose(part(2), [0, 2, 1, 3]),
+    ] as Heads;
+  });
+}
+
+/**
+ * q (times `scale`), kᵀ and v of self-attention from the stream and the packed in-projection
+ * (PyTorch's `in_proj`: the columns of `weight` and `bias` hold q, k and v side by side). On
+ * WebGPU one product and {@linkcode splitHeads}; elsewhere a product with each third of the
+ * weight, reshaped and transposed (on the CPU backends slicing the small weight is cheaper than
+ * slicing the product, and a 5-D slice of it is slower still).
+ *
+ * @param x float32 `[B·T, d]`.
+ * @param weight float32 `[d, 3d]`.
+ * @param bias float32 `[3d]`.
+ * @param shape B, T, the heads and q's scale.
+ * @returns q `[B, h, T, d/h]` (scaled), kᵀ `[B, h, d/h, T]` and v `[B, h, T, d/h]`.
+ *
+ * @example One head of width 1 over two positions
+ * ```ts
+ * import assert from "node:assert";
+ * import { tf, useBackend } from "@dimo/dimo";
+ * import { projectHeads } from "@dimo/dimo/backend";
+ * await useBackend("cpu");
+ * const x = tf.tensor2d([[1], [2]]);
+ * const [q, kT, v] = projectHeads(x, tf.tensor2d([[1, 2, 3]]), tf.zeros([3]), { batch: 1, positions: 2, heads: 1, scale: 1 });
+ * assert.deepEqual([...await q.data()], [1, 2]);
+ * assert.deepEqual([...await kT.data()], [2, 4]);
+ * assert.deepEqual([...await v.data()], [3, 6]);
+ * ```
+ */
+export function projectHeads(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, shape: HeadsShape): Heads {
+  if (hasKernel(GATHER)) return tf.tidy(() => splitHeads(matMul(x, weight, false, bias), shape));
+  const { batch, positions, heads, scale } = shape;
+  const width = weight.shape[0], headWidth = width / heads;
+  return tf.tidy(() => {
+    const [q, k, v] = [0, 1, 2].map((i) => {
+      const part = matMul(
+        x,
+        tf.slice(weight, [0, i * width], [width, width]),
+        false,
+        tf.slice(bias, i * width, width),
+      );
+      return tf.reshape(part, [batch, positions, heads, headWidth]);
+    });
+    return [
+      tf.transpose(tf.mul(q, scale), [0, 2, 1, 3]),
+      tf.transpose(k, [0, 2, 3, 1]),
+      tf.transpose(v, [0, 2, 1, 3]),
     ] as Heads;
   });
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "./tf.ts";
-import { splitHeads } from "./heads.ts";
+import { projectHeads, splitHeads } from "./heads.ts";
 import { maxRelativeError, useTestBackend, withoutLeaks } from "./testing.ts";
 
 await useTestBackend();
@@ -73,4 +73,29 @@ Deno.test("splitHeads refuses a packed width that does not split into three time
     /current shape is \[4,10\]/,
   );
   qkv.dispose();
+});
+
+Deno.test("projectHeads equals splitHeads of the packed product, in value and in every gradient", async () => {
+  const [batch, positions, heads, width] = [2, 5, 4, 32];
+  const shape = { batch, positions, heads, scale: 0.25 };
+  const x = tf.randomNormal([batch * positions, width], 0, 1, "float32", 11);
+  const weight = tf.randomNormal([width, 3 * width], 0, 0.2, "float32", 12);
+  const bias = tf.randomNormal([3 * width], 0, 0.2, "float32", 13);
+  const packed = (a: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => splitHeads(tf.add(tf.matMul(a, w), b), shape);
+  const dys = packed(x, weight, bias).map((t, i) => tf.randomNormal(t.shape, 0, 1, "float32", 20 + i));
+  const loss = (f: typeof packed) => (a: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
+    tf.addN(f(a, w, b).map((t, i) => tf.sum(tf.mul(t, dys[i]))));
+  const want = [...packed(x, weight, bias), ...tf.grads(loss(packed))([x, weight, bias])];
+  await withoutLeaks(async () => {
+    const got = [
+      ...projectHeads(x, weight, bias, shape),
+      ...tf.grads(loss((a, w, b) => projectHeads(a, w, b, shape)))([x, weight, bias]),
+    ];
+    for (const [i, name] of ["q", "kᵀ", "v", "dx", "dW", "db"].entries()) {
+      const error = await maxRelativeError(got[i], want[i]);
+      assert.ok(error < 1e-5, `${name}: error ${error}`);
+    }
+    tf.dispose(got);
+  });
+  tf.dispose([x, weight, bias, ...dys, ...want]);
 });

@@ -6,7 +6,7 @@
  */
 import * as tf from "../backend/tf.ts";
 import { matMul } from "../backend/ops.ts";
-import { splitHeads } from "../backend/heads.ts";
+import { projectHeads } from "../backend/heads.ts";
 import { gelu, layerNorm, linear } from "./layers.ts";
 import { denseSpecs, normSpecs, type ParameterSpec } from "./_params.ts";
 
@@ -39,8 +39,12 @@ function attention(
   const { batch, positions, heads } = shape;
   const [rows, width] = x.shape;
   // PyTorch's packed in-projection: the columns of qkv.weight hold q, k and v side by side.
-  const qkv = linear(x, p(`${prefix}.qkv.weight`), p(`${prefix}.qkv.bias`));
-  const [q, kT, v] = splitHeads(qkv, { batch, positions, heads, scale: 1 / Math.sqrt(width / heads) });
+  const [q, kT, v] = projectHeads(x, p(`${prefix}.qkv.weight`), p(`${prefix}.qkv.bias`), {
+    batch,
+    positions,
+    heads,
+    scale: 1 / Math.sqrt(width / heads),
+  });
   const scores = matMul(q, kT);
   const mixed = matMul(dropout(tf.softmax(scores)), v);
   const merged = tf.reshape(tf.transpose(mixed, [0, 2, 1, 3]), [rows, width]);
