@@ -6,7 +6,8 @@
  * and v `[B, h, T, d/h]`. With tfjs ops that is a slice, a reshape and a transpose for each (and a
  * multiply for q's scale), and about twice as many kernels in the gradient (pads, adds and
  * transposes); on WebGPU each of q, kᵀ and v is one kernel reading its columns of `qkv`, and the
- * gradient is one kernel writing all three back into `[B·T, 3d]`. Other backends use tfjs ops.
+ * gradient is one kernel writing all three back into `[B·T, 3d]`. Other backends use tfjs ops, and
+ * there attention ({@linkcode projectHeads}) multiplies by each third of the weight instead.
  *
  * @module
  */
