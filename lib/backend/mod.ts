@@ -1,7 +1,8 @@
 /**
  * `@dimo/dimo/backend`: compute backends, the tensor ops that work around their quirks, and
- * dimo's own kernels (the tiled WebGPU `matMul`, fused elementwise ops, sums of squares, leading-axis
- * sums, the wasm `BatchMatMul` and `Identity` replacements).
+ * dimo's own kernels (the tiled WebGPU `matMul`, fused elementwise ops, attention's heads, in-place
+ * updates, sums of squares, leading-axis sums, the wasm `BatchMatMul` and `Identity` replacements)
+ * and WebGPU host-cost reductions (uploads and uniforms by `writeBuffer`, cached layouts and bind groups).
  *
  * The models, samplers and the distillation step call these already; a user of the method needs
  * only {@linkcode useBackend} and `tf`, which `@dimo/dimo` re-exports. Import this entry point to
