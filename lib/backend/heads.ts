@@ -43,7 +43,7 @@ interface HeadsAttrs {
 
 const HEADS_UNIFORMS = "positions : i32, heads : i32, headWidth : i32, scale : f32,";
 
-/** Index arithmetic shared by both kernels: where element (b, head, t, e) of part p sits in qkv. */
+/** Where element (b, head, t, e) of part p sits in qkv. */
 const PACKED_INDEX = `
       fn packedIndex(b : i32, head : i32, t : i32, e : i32, part : i32) -> i32 {
         let width = uniforms.heads * uniforms.headWidth;
@@ -225,26 +225,12 @@ export function splitHeads(qkv: tf.Tensor, shape: HeadsShape): Heads {
       `Cannot split heads as qkv must be [${batch} × ${positions}, 3 × ${heads} × head width]: current shape is [${qkv.shape}]`,
     );
   }
-  const headWidth = packed / 3 / heads;
   if (hasKernel(GATHER)) {
     const attrs = { positions, heads, scale } as unknown as tf.NamedAttrMap;
     return tf.engine().runKernel(GATHER, { qkv }, attrs) as unknown as Heads;
   }
-  return tf.tidy(() => {
-    const split = tf.reshape(qkv, [batch, positions, 3, heads, headWidth]);
-    const part = (i: number) =>
-      tf.reshape(tf.slice(split, [0, 0, i, 0, 0], [batch, positions, 1, heads, headWidth]), [
-        batch,
-        positions,
-        heads,
-        headWidth,
-      ]);
-    return [
-      tf.transpose(tf.mul(part(0), scale), [0, 2, 1, 3]),
-      tf.transpose(part(1), [0, 2, 3, 1]),
-      tf.transpose(part(2), [0, 2, 1, 3]),
-    ] as Heads;
-  });
+  const width = packed / 3;
+  return tf.tidy(() => toHeads([0, 1, 2].map((i) => tf.slice(qkv, [0, i * width], [rows, width])), shape));
 }
 
 /**
@@ -275,22 +261,24 @@ export function splitHeads(qkv: tf.Tensor, shape: HeadsShape): Heads {
  */
 export function projectHeads(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, shape: HeadsShape): Heads {
   if (hasKernel(GATHER)) return tf.tidy(() => splitHeads(matMul(x, weight, false, bias), shape));
-  const { batch, positions, heads, scale } = shape;
-  const width = weight.shape[0], headWidth = width / heads;
-  return tf.tidy(() => {
-    const [q, k, v] = [0, 1, 2].map((i) => {
-      const part = matMul(
-        x,
-        tf.slice(weight, [0, i * width], [width, width]),
-        false,
-        tf.slice(bias, i * width, width),
-      );
-      return tf.reshape(part, [batch, positions, heads, headWidth]);
-    });
-    return [
-      tf.transpose(tf.mul(q, scale), [0, 2, 1, 3]),
-      tf.transpose(k, [0, 2, 3, 1]),
-      tf.transpose(v, [0, 2, 1, 3]),
-    ] as Heads;
-  });
+  const width = weight.shape[0];
+  return tf.tidy(() =>
+    toHeads(
+      [0, 1, 2].map((i) =>
+        matMul(x, tf.slice(weight, [0, i * width], [width, width]), false, tf.slice(bias, i * width, width))
+      ),
+      shape,
+    )
+  );
+}
+
+/** q (scaled), kᵀ and v from the three `[B·T, d]` projections, by tfjs ops. */
+function toHeads(parts: tf.Tensor[], { batch, positions, heads, scale }: HeadsShape): Heads {
+  const headWidth = parts[0].shape[1]! / heads;
+  const [q, k, v] = parts.map((part) => tf.reshape(part, [batch, positions, heads, headWidth]));
+  return [
+    tf.transpose(tf.mul(q, scale), [0, 2, 1, 3]),
+    tf.transpose(k, [0, 2, 3, 1]),
+    tf.transpose(v, [0, 2, 1, 3]),
+  ] as Heads;
 }

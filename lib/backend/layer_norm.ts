@@ -25,11 +25,17 @@ const KERNELS: Readonly<Record<RowKind, string>> = {
   affine: NORMALIZE_AFFINE,
   gradient: NORMALIZE_GRAD,
 };
+/** Each row kernel's inputs, by their names in the kernel's inputs and in its WGSL. */
+const ROW_INPUTS: Readonly<Record<RowKind, readonly (readonly [string, string])[]>> = {
+  normalize: [["x", "X"]],
+  affine: [["x", "X"], ["gamma", "Gamma"], ["beta", "Beta"]],
+  gradient: [["x", "X"], ["dy", "DY"], ["gamma", "Gamma"]],
+};
 const THREADS = 64;
 /** Rows per row of the dispatch grid (WebGPU allows 65,535 workgroups along an axis). */
 const GRID_WIDTH = 32768;
 
-/** One workgroup per row: normalises it, or (with `gradient`) back-propagates through it. */
+/** One workgroup per row: normalises it (then applies γ and β, for `affine`), or back-propagates through it. */
 class RowProgram implements WebGPUProgram {
   readonly variableNames: string[];
   readonly outputShape: number[];
@@ -40,11 +46,7 @@ class RowProgram implements WebGPUProgram {
   readonly uniforms = "rows : i32, width : i32, eps : f32,";
 
   constructor(readonly shape: [number, number], readonly kind: RowKind) {
-    this.variableNames = kind === "gradient"
-      ? ["X", "DY", "Gamma"]
-      : kind === "affine"
-      ? ["X", "Gamma", "Beta"]
-      : ["X"];
+    this.variableNames = ROW_INPUTS[kind].map(([, name]) => name);
     this.outputShape = shape;
     this.shaderKey = KERNELS[kind];
     this.dispatch = [Math.min(shape[0], GRID_WIDTH), Math.ceil(shape[0] / GRID_WIDTH), 1];
@@ -112,12 +114,12 @@ for (const kind of ["normalize", "affine", "gradient"] as const) {
     kernelName: KERNELS[kind],
     backendName: "webgpu",
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const { x, dy, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
-      const [rows, width] = x.shape as [number, number];
+      const named = inputs as Record<string, tf.TensorInfo>;
+      const [rows, width] = named.x.shape as [number, number];
       const program = new RowProgram([rows, width], kind);
       return (backend as WebGPUBackend).runWebGPUProgram(
         program,
-        kind === "gradient" ? [x, dy, gamma] : kind === "affine" ? [x, gamma, beta] : [x],
+        ROW_INPUTS[kind].map(([key]) => named[key]),
         "float32",
         [
           { type: "int32", data: [rows] },
