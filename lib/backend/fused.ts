@@ -10,8 +10,8 @@
  */
 import * as tf from "./tf.ts";
 import { hasKernel } from "./has_kernel.ts";
-import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
-import { webgpu_util } from "@tensorflow/tfjs-backend-webgpu";
+import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
+import { FlatProgram } from "./webgpu_flat.ts";
 
 /** What a fused op computes: its kernel's WGSL and the same values from tfjs ops. */
 export interface FusedSpec {
@@ -48,39 +48,25 @@ interface FusedAttrs {
   readonly scalars: number[];
 }
 
-class FusedProgram implements WebGPUProgram {
+class FusedProgram extends FlatProgram {
   readonly variableNames: string[];
-  readonly outputShape: number[];
   readonly shaderKey: string;
-  readonly dispatchLayout: { x: number[] };
-  readonly dispatch: [number, number, number];
-  readonly workgroupSize: [number, number, number] = [256, 1, 1];
-  readonly size = true;
   readonly uniforms: string;
 
   constructor(readonly spec: FusedSpec, shape: number[], readonly rowInputs: readonly boolean[]) {
+    super(shape);
     this.variableNames = rowInputs.map((_, j) => `X${j}`);
     if (spec.coefficients?.length) this.variableNames.push("C");
-    this.outputShape = shape;
-    this.dispatchLayout = webgpu_util.flatDispatchLayout(shape);
-    this.dispatch = webgpu_util.computeDispatch(this.dispatchLayout, shape, this.workgroupSize);
     this.uniforms = `width : i32, ${spec.scalars.map((s) => `${s} : f32, `).join("")}`;
     this.shaderKey = `${spec.name}_${rowInputs.map(Number).join("")}`;
   }
 
-  getUserCode(): string {
+  protected body(): string {
     const reads = this.rowInputs.map((row, j) =>
       `let x${j} = f32(X${j}[${row ? "index % uniforms.width" : "index"}]);`
     ).concat((this.spec.coefficients ?? []).map((name, i) => `let ${name} = f32(C[${i}]);`));
-    return `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          ${reads.join("\n          ")}
-          var value = 0.0;
-          ${this.spec.wgsl}
-          setOutputAtIndex(index, value);
-        }
-      }`;
+    return `${reads.join("\n          ")}
+          ${this.spec.wgsl}`;
   }
 }
 

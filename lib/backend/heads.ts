@@ -14,8 +14,8 @@
 import * as tf from "./tf.ts";
 import { hasKernel } from "./has_kernel.ts";
 import { matMul } from "./ops.ts";
-import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
-import { webgpu_util } from "@tensorflow/tfjs-backend-webgpu";
+import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
+import { FlatProgram } from "./webgpu_flat.ts";
 
 const GATHER = "DimoHeadsGather";
 const SCATTER = "DimoHeadsScatter";
@@ -51,24 +51,21 @@ const PACKED_INDEX = `
       }`;
 
 /** One part of the heads, gathered from `qkv` (`[B·T, 3d]`). */
-class GatherProgram implements WebGPUProgram {
+class GatherProgram extends FlatProgram {
   readonly variableNames = ["QKV"];
-  readonly outputShape: number[];
   readonly shaderKey: string;
-  readonly dispatchLayout: { x: number[] };
-  readonly dispatch: [number, number, number];
-  readonly workgroupSize: [number, number, number] = [256, 1, 1];
-  readonly size = true;
   readonly uniforms = HEADS_UNIFORMS;
 
   constructor(readonly part: Part, shape: number[]) {
-    this.outputShape = shape;
+    super(shape);
     this.shaderKey = `${GATHER}_${part}`;
-    this.dispatchLayout = webgpu_util.flatDispatchLayout(shape);
-    this.dispatch = webgpu_util.computeDispatch(this.dispatchLayout, shape, this.workgroupSize);
   }
 
-  getUserCode(): string {
+  protected override preamble(): string {
+    return PACKED_INDEX;
+  }
+
+  protected body(): string {
     // kᵀ is [B, h, dh, T]: t varies fastest; q and v are [B, h, T, dh].
     const position = this.part === 1
       ? `let t = index % uniforms.positions;
@@ -80,39 +77,19 @@ class GatherProgram implements WebGPUProgram {
           let t = rest % uniforms.positions;
           let bh = rest / uniforms.positions;`;
     const scale = this.part === 0 ? " * uniforms.scale" : "";
-    return `${PACKED_INDEX}
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          ${position}
+    return `${position}
           let source = packedIndex(bh / uniforms.heads, bh % uniforms.heads, t, e, ${this.part});
-          setOutputAtIndex(index, f32(QKV[source])${scale});
-        }
-      }`;
+          value = f32(QKV[source])${scale};`;
   }
 }
 
-/** The gradient of the three gathers: `[B·T, 3d]` from dq, dkᵀ and dv. */
-class ScatterProgram implements WebGPUProgram {
+class ScatterProgram extends FlatProgram {
   readonly variableNames = ["DQ", "DK", "DV"];
-  readonly outputShape: number[];
   readonly shaderKey = SCATTER;
-  readonly dispatchLayout: { x: number[] };
-  readonly dispatch: [number, number, number];
-  readonly workgroupSize: [number, number, number] = [256, 1, 1];
-  readonly size = true;
   readonly uniforms = HEADS_UNIFORMS;
 
-  constructor(shape: number[]) {
-    this.outputShape = shape;
-    this.dispatchLayout = webgpu_util.flatDispatchLayout(shape);
-    this.dispatch = webgpu_util.computeDispatch(this.dispatchLayout, shape, this.workgroupSize);
-  }
-
-  getUserCode(): string {
-    return `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          let width = uniforms.heads * uniforms.headWidth;
+  protected body(): string {
+    return `let width = uniforms.heads * uniforms.headWidth;
           let column = index % (3 * width);
           let row = index / (3 * width);
           let part = column / width;
@@ -121,17 +98,13 @@ class ScatterProgram implements WebGPUProgram {
           let bh = (row / uniforms.positions) * uniforms.heads + head;
           let t = row % uniforms.positions;
           let rowMajor = (bh * uniforms.positions + t) * uniforms.headWidth + e;
-          var value = 0.0;
           if (part == 0) {
             value = f32(DQ[rowMajor]) * uniforms.scale;
           } else if (part == 1) {
             value = f32(DK[(bh * uniforms.headWidth + e) * uniforms.positions + t]);
           } else {
             value = f32(DV[rowMajor]);
-          }
-          setOutputAtIndex(index, value);
-        }
-      }`;
+          }`;
   }
 }
 

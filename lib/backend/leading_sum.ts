@@ -12,42 +12,28 @@
  */
 import * as tf from "./tf.ts";
 import { hasKernel } from "./has_kernel.ts";
-import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
-import { webgpu_util } from "@tensorflow/tfjs-backend-webgpu";
+import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
+import { FlatProgram } from "./webgpu_flat.ts";
 
 const KERNEL = "DimoColumnSums";
 /** Rows one thread adds in a pass. */
 const CHUNK = 256;
 
 /** `[rows, columns]` → `[ceil(rows / chunk), columns]`: the sums of each chunk of rows. */
-class ColumnSumsProgram implements WebGPUProgram {
+class ColumnSumsProgram extends FlatProgram {
   readonly variableNames = ["X"];
-  readonly outputShape: number[];
   readonly shaderKey = KERNEL;
-  readonly dispatchLayout: { x: number[] };
-  readonly dispatch: [number, number, number];
-  readonly workgroupSize: [number, number, number] = [256, 1, 1];
-  readonly size = true;
   readonly uniforms = "rows : i32, columns : i32, chunk : i32,";
 
   constructor(chunks: number, columns: number) {
-    this.outputShape = [chunks, columns];
-    this.dispatchLayout = webgpu_util.flatDispatchLayout(this.outputShape);
-    this.dispatch = webgpu_util.computeDispatch(this.dispatchLayout, this.outputShape, this.workgroupSize);
+    super([chunks, columns]);
   }
 
-  getUserCode(): string {
-    return `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          let column = index % uniforms.columns;
+  protected body(): string {
+    return `let column = index % uniforms.columns;
           let first = (index / uniforms.columns) * uniforms.chunk;
           let last = min(first + uniforms.chunk, uniforms.rows);
-          var s = 0.0;
-          for (var r = first; r < last; r = r + 1) { s = s + f32(X[r * uniforms.columns + column]); }
-          setOutputAtIndex(index, s);
-        }
-      }`;
+          for (var r = first; r < last; r = r + 1) { value = value + f32(X[r * uniforms.columns + column]); }`;
   }
 }
 

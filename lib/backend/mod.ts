@@ -35,6 +35,7 @@ export * from "./webgpu_uniforms.ts";
 export * from "./webgpu_bind_groups.ts";
 export * from "./webgpu_in_place.ts";
 export * from "./webgpu_matmul.ts";
+export * from "./webgpu_flat.ts";
 export * from "./check.ts";
 export * from "./has_kernel.ts";
 export { installWasmBatchMatMul } from "./wasm_batch_matmul.ts";

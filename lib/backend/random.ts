@@ -21,8 +21,8 @@
  */
 import * as tf from "./tf.ts";
 import { hasKernel } from "./has_kernel.ts";
-import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
-import { webgpu_util } from "@tensorflow/tfjs-backend-webgpu";
+import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
+import { FlatProgram } from "./webgpu_flat.ts";
 import { checkInRange, checkInteger } from "../validate/mod.ts";
 import { threefry2x32Blocks, THREEFRY_WGSL } from "./threefry.ts";
 
@@ -32,37 +32,27 @@ export type RandomKey = readonly [number, number];
 const UNIT = 2 ** -24;
 
 /** A WebGPU program computing element `i` of a random tensor from Threefry blocks. */
-class ThreefryProgram implements WebGPUProgram {
+class ThreefryProgram extends FlatProgram {
   readonly variableNames: string[];
-  readonly outputShape: number[];
-  readonly dispatchLayout: { x: number[] };
-  readonly dispatch: [number, number, number];
   readonly uniforms = "key0 : u32, key1 : u32, threshold : u32, scale : f32,";
-  readonly workgroupSize: [number, number, number] = [64, 1, 1];
-  readonly size = true;
 
   /**
-   * `body` sets `value` from `i` (the element, u32) and `key` (vec2<u32>), and from `X[index]`
+   * `draw` sets `value` from `i` (the element, u32) and `key` (vec2<u32>), and from `X[index]`
    * when the program has an input.
    */
-  constructor(shape: number[], readonly shaderKey: string, readonly body: string, input = false) {
+  constructor(shape: number[], readonly shaderKey: string, readonly draw: string, input = false) {
+    super(shape, 64);
     this.variableNames = input ? ["X"] : [];
-    this.outputShape = shape;
-    this.dispatchLayout = webgpu_util.flatDispatchLayout(shape);
-    this.dispatch = webgpu_util.computeDispatch(this.dispatchLayout, shape, this.workgroupSize);
   }
 
-  getUserCode(): string {
-    return `${THREEFRY_WGSL}
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          let i = u32(index);
+  protected override preamble(): string {
+    return THREEFRY_WGSL;
+  }
+
+  protected body(): string {
+    return `let i = u32(index);
           let key = vec2<u32>(uniforms.key0, uniforms.key1);
-          var value = 0.0;
-          ${this.body}
-          setOutputAtIndex(index, value);
-        }
-      }`;
+          ${this.draw}`;
   }
 }
 
