@@ -6,7 +6,7 @@
  *
  * The models, samplers and the distillation step call these already; a user of the method needs
  * only {@linkcode useBackend} and `tf`, which `@dimo/dimo` re-exports. Import this entry point to
- * time, test or reuse a kernel.
+ * time, test or reuse a kernel, or to write one (`FlatProgram`: the frame of the elementwise ones).
  *
  * @example Pick a backend, then multiply with the wasm-safe `matMul`
  * ```ts
