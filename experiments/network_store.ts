@@ -314,13 +314,15 @@ export function makeStudent<Name extends string>(
         progress,
         signal,
       });
-      const { batch, studentAdam, auxAdam, init, teacherGuidance } = config;
+      const { batch, studentAdam, auxAdam, init, teacherGuidance, divergence, dropout } = config;
       const record = {
         iterations,
         batch,
         rInit: init.rInit,
         sigma: init.sigma,
         teacherGuidance,
+        divergence,
+        dropout,
         studentLr: studentAdam.lr,
         auxLr: auxAdam.lr,
         ...details,

@@ -79,12 +79,21 @@ Deno.test("the MNIST experiment writes the paper's table, checkpoints and sample
       TINY,
     );
     assert.equal(tf.memory().numTensors, before);
-    const networks = (again.config as { networks: Record<string, { source: string; iterations?: number }> })
-      .networks;
+    const networks = (again.config as {
+      networks: Record<
+        string,
+        { source: string; iterations?: number; divergence?: unknown; dropout?: boolean }
+      >;
+    }).networks;
     for (const name of ["tokenizer", "classifier", "teacher", "student"]) {
       assert.equal(networks[name].source, `${out}/${name}.safetensors`);
     }
     assert.equal(networks.student.iterations, 10, "the student's record comes from training.json");
+    assert.deepEqual(
+      [networks.student.divergence, networks.student.dropout],
+      [{ kind: "jeffreys", beta: 0 }, true],
+      "the record names the divergence and whether dropout was on",
+    );
     assert.deepEqual(
       again.charts?.slice(1).map((chart) => chart.series[0].y),
       results.charts?.slice(1).map((chart) => chart.series[0].y),
