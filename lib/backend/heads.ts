@@ -83,6 +83,7 @@ class GatherProgram extends FlatProgram {
   }
 }
 
+/** The gradient of the three gathers: `[B·T, 3d]` from dq, dkᵀ and dv. */
 class ScatterProgram extends FlatProgram {
   readonly variableNames = ["DQ", "DK", "DV"];
   readonly shaderKey = SCATTER;
